@@ -2,7 +2,21 @@
 //! each one normally behaves, flags anomalies with a probability, and explains them.
 //!
 //! The binary (`src/main.rs`) only parses the command line and calls into this library.
+//!
+//! - [`metrics_row`]: the canonical row every source produces and every reader parses.
+//! - [`features`] → [`detector`] via [`pipeline`]: the pure scoring path, shared by the daemon
+//!   and `detect`.
+//! - [`actors`]: the daemon (Collector, CsvWriter, DatasetGenerator, AnomalyModel,
+//!   InsightsWriter, Orchestrator).
 
+pub mod actors;
 pub mod atomic_file;
+pub mod cli;
+pub mod clock;
+pub mod detector;
 pub mod fault_label;
+pub mod features;
+pub mod insights;
 pub mod metrics_row;
+pub mod pipeline;
+pub mod source;

@@ -1,0 +1,25 @@
+//! The daemon's actors, one per agent, each with its messages beside it.
+//!
+//! Data flows Collector → CsvWriter → (file) → DatasetGenerator → AnomalyModel → InsightsWriter;
+//! the [`orchestrator`] starts them in reverse order, supervises them and stops them.
+
+pub mod anomaly_model;
+pub mod collector;
+pub mod csv_writer;
+
+pub mod insights_writer;
+
+/// Asks an actor to finish its work (flush, persist) before the daemon exits.
+#[derive(Debug, Clone, Copy, actix::Message)]
+#[rtype(result = "()")]
+pub struct Shutdown;
+
+/// Runs `f`, turning a panic into an error message so the actor can restart instead of dying.
+pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        p.downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string())
+    })
+}

@@ -1,0 +1,67 @@
+//! What kind of anomaly a score points at, and how bad it is.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The kind of fault the evidence points at. The first seven match the simulator's fault kinds
+/// ([`crate::fault_label::FaultKind`]) by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnomalyType {
+    MemoryLeak,
+    CpuSaturation,
+    CrashLoop,
+    NetworkErrors,
+    TrafficDrop,
+    ReadinessFlapping,
+    LevelShift,
+    /// Killed for memory without a preceding leak trend.
+    OomKilled,
+    /// A container restarted with no rollout to explain it.
+    ContainerRestart,
+    ImagePullError,
+    ContainerConfigError,
+    /// Stuck in Pending (unschedulable, waiting for volumes, …).
+    Pending,
+    /// Running but not ready for a long time.
+    NotReady,
+    /// Traffic far above the pod's normal and its siblings'.
+    TrafficSurge,
+}
+
+impl AnomalyType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AnomalyType::MemoryLeak => "memory_leak",
+            AnomalyType::CpuSaturation => "cpu_saturation",
+            AnomalyType::CrashLoop => "crash_loop",
+            AnomalyType::NetworkErrors => "network_errors",
+            AnomalyType::TrafficDrop => "traffic_drop",
+            AnomalyType::ReadinessFlapping => "readiness_flapping",
+            AnomalyType::LevelShift => "level_shift",
+            AnomalyType::OomKilled => "oom_killed",
+            AnomalyType::ContainerRestart => "container_restart",
+            AnomalyType::ImagePullError => "image_pull_error",
+            AnomalyType::ContainerConfigError => "container_config_error",
+            AnomalyType::Pending => "pending",
+            AnomalyType::NotReady => "not_ready",
+            AnomalyType::TrafficSurge => "traffic_surge",
+        }
+    }
+}
+
+impl fmt::Display for AnomalyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Below the alert threshold.
+    Info,
+    Warning,
+    /// The pod is failing now (crash loop, OOM kill) or the evidence is overwhelming.
+    Critical,
+}

@@ -1,0 +1,25 @@
+//! Anomaly scoring: features in, a probability per pod out.
+//!
+//! [`AnomalyScorer`] is the seam: the statistical ensemble implements it now, the LSTM of a later
+//! issue will too. Scorers are pure state machines (no I/O, no clocks), so the daemon and the
+//! offline `detect` command give identical results on identical rows.
+
+pub mod anomaly_type;
+pub mod pod_score;
+pub mod statistical;
+
+pub use anomaly_type::{AnomalyType, Severity};
+pub use pod_score::{Evidence, PodScore};
+pub use statistical::{StatisticalEnsemble, StatisticalSettings};
+
+use crate::features::{FeatureRow, PodKey};
+
+pub trait AnomalyScorer: Send {
+    /// Short name for logs ("statistical", "lstm", …).
+    fn name(&self) -> &'static str;
+    /// Scores one tick's features, in order. Must be deterministic and causal: the result may
+    /// depend only on these rows and earlier ones.
+    fn score(&mut self, features: &[FeatureRow]) -> Vec<PodScore>;
+    /// Drops the state of pods that are gone.
+    fn forget(&mut self, pods: &[PodKey]);
+}

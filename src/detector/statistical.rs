@@ -1,0 +1,379 @@
+//! The statistical ensemble: robust z-scores against each pod's own history *and* its sibling
+//! replicas, smoothed over time, plus rules on the states Kubernetes reports (crash loops, OOM
+//! kills, readiness, saturation). It needs no training and is the fallback of every model.
+//!
+//! How a probability comes out:
+//! 1. For CPU, memory and network, a deviation counts only when the pod is off both from its own
+//!    past and from its siblings in the same direction (`min(|z_own|, |z_peer|)`): a load swell
+//!    moves all replicas and is not an anomaly; a fault moves one. A pod without siblings uses its
+//!    own z, discounted. Network errors use their own z above an absolute rate floor.
+//! 2. Each deviation is smoothed with an EWMA, so one noisy sample does not alarm.
+//! 3. The strongest smoothed deviation `E` maps to `p = 1 / (1 + exp(−k (E − c)))`.
+//! 4. Rules give fixed probabilities for states that are anomalous by definition.
+//! 5. The pod's probability is the largest of these; its type is the one that gave it.
+//!
+//! The probability is a monotone score in [0, 1], not yet calibrated against observed
+//! false-alarm rates (calibration comes with the LSTM model).
+
+use super::anomaly_type::{AnomalyType, Severity};
+use super::pod_score::{Evidence, PodScore};
+use super::AnomalyScorer;
+use crate::features::{FeatureRow, PodKey, Signal, SIGNALS};
+use crate::metrics_row::PodPhase;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatisticalSettings {
+    /// Probability at or above which a pod is anomalous.
+    pub alert_threshold: f64,
+    /// Samples of history before statistical signals are trusted (rules apply from the start).
+    pub min_history: u64,
+    /// EWMA weight of the newest deviation.
+    pub smoothing: f64,
+    /// Deviation (in robust z units) at which the statistical probability is 0.5.
+    pub midpoint: f64,
+    /// Slope of the logistic map from deviation to probability.
+    pub steepness: f64,
+    /// Weight of a pod's own z when it has no sibling to compare with.
+    pub singleton_weight: f64,
+    /// Network errors per second below which errors are not evidence.
+    pub min_error_rate: f64,
+    /// Samples after a rollout during which a level change is attributed to it.
+    pub rollout_window: u64,
+    /// CPU utilisation of its limit counted as saturated.
+    pub cpu_saturation: f64,
+}
+
+impl Default for StatisticalSettings {
+    fn default() -> Self {
+        StatisticalSettings {
+            alert_threshold: 0.7,
+            min_history: 12,
+            smoothing: 0.5,
+            midpoint: 5.0,
+            steepness: 1.5,
+            singleton_weight: 0.6,
+            min_error_rate: 0.5,
+            rollout_window: 240,
+            cpu_saturation: 0.9,
+        }
+    }
+}
+
+/// The deviations the ensemble tracks, in this order.
+const TRACKED: [Signal; 5] = [
+    Signal::Cpu,
+    Signal::Memory,
+    Signal::NetRx,
+    Signal::NetTx,
+    Signal::NetErrors,
+];
+
+#[derive(Debug, Clone, Default)]
+struct PodState {
+    smoothed: [f64; TRACKED.len()],
+    samples_since_rollout: Option<u64>,
+    /// Decaying peak of the smoothed memory deviation: was memory climbing before an OOM kill?
+    memory_pressure: f64,
+    last_memory_utilisation: Option<f64>,
+    pending_samples: u64,
+    saturated_samples: u64,
+}
+
+pub struct StatisticalEnsemble {
+    settings: StatisticalSettings,
+    pods: HashMap<PodKey, PodState>,
+}
+
+impl StatisticalEnsemble {
+    pub fn new(settings: StatisticalSettings) -> StatisticalEnsemble {
+        StatisticalEnsemble {
+            settings,
+            pods: HashMap::new(),
+        }
+    }
+
+    fn score_one(&mut self, f: &FeatureRow) -> PodScore {
+        let s = &self.settings;
+        let state = self.pods.entry(f.key.clone()).or_default();
+        let mut evidence = Vec::new();
+        let mut candidates: Vec<(f64, AnomalyType)> = Vec::new();
+
+        // Rollouts (an image pulled into a running pod) explain level changes that follow.
+        if is_rollout_event(f) {
+            state.samples_since_rollout = Some(0);
+        } else if let Some(n) = state.samples_since_rollout.as_mut() {
+            *n += 1;
+        }
+        let recent_rollout = state
+            .samples_since_rollout
+            .is_some_and(|n| n <= s.rollout_window);
+
+        // 1–3: statistical deviations.
+        let warm = f.age_samples >= s.min_history;
+        if warm {
+            for (slot, sig) in TRACKED.iter().enumerate() {
+                let d = deviation(f, *sig, s);
+                state.smoothed[slot] = s.smoothing * d + (1.0 - s.smoothing) * state.smoothed[slot];
+            }
+        } else {
+            state.smoothed = Default::default();
+        }
+        let mem_slot = 1;
+        state.memory_pressure = (state.memory_pressure * 0.98).max(state.smoothed[mem_slot]);
+        let (slot, strongest) = state
+            .smoothed
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
+            .map(|(i, v)| (i, *v))
+            .unwrap_or((0, 0.0));
+        if warm && strongest != 0.0 {
+            let p = 1.0 / (1.0 + (-s.steepness * (strongest.abs() - s.midpoint)).exp());
+            let kind = statistical_type(TRACKED[slot], strongest, recent_rollout, f, s);
+            candidates.push((p, kind));
+        }
+        if warm {
+            for sig in SIGNALS {
+                let z = f.z(sig);
+                if z.is_finite() && z.abs() >= 3.0 {
+                    evidence.push(Evidence {
+                        feature: sig.name().to_string(),
+                        value: round4(f.natural_value(sig)),
+                        baseline: round4(f.natural_baseline(sig)),
+                        deviation: round4(z),
+                        detail: None,
+                    });
+                }
+            }
+        }
+
+        // 4: rules on reported state.
+        match f.reason.as_deref() {
+            Some("CrashLoopBackOff") => {
+                candidates.push((0.97, AnomalyType::CrashLoop));
+                evidence.push(rule("reason", 1.0, 0.0, "container in CrashLoopBackOff"));
+            }
+            Some("OOMKilled") => {
+                let leaking = state.memory_pressure >= 2.5
+                    || state.last_memory_utilisation.is_some_and(|u| u >= 0.8);
+                let kind = if leaking {
+                    AnomalyType::MemoryLeak
+                } else {
+                    AnomalyType::OomKilled
+                };
+                candidates.push((0.95, kind));
+                evidence.push(rule("reason", 1.0, 0.0, "container OOMKilled"));
+            }
+            Some("ImagePullBackOff" | "ErrImagePull" | "InvalidImageName") => {
+                candidates.push((0.9, AnomalyType::ImagePullError));
+                evidence.push(rule("reason", 1.0, 0.0, "image cannot be pulled"));
+            }
+            Some("CreateContainerConfigError" | "CreateContainerError" | "RunContainerError") => {
+                candidates.push((0.9, AnomalyType::ContainerConfigError));
+                evidence.push(rule("reason", 1.0, 0.0, "container cannot be created"));
+            }
+            Some("Error" | "ContainerCannotRun") if f.restart_delta.unwrap_or(0) > 0 => {
+                candidates.push((0.85, AnomalyType::CrashLoop));
+                evidence.push(rule("reason", 1.0, 0.0, "container exited with an error"));
+            }
+            _ => {}
+        }
+        if let Some(delta) = f.restart_delta.filter(|d| *d > 0) {
+            // A restart that comes with a rollout's image pull is expected.
+            if state.samples_since_rollout != Some(0) {
+                candidates.push((0.75, AnomalyType::ContainerRestart));
+            }
+            evidence.push(rule(
+                "restarts",
+                f.restarts.unwrap_or(0) as f64,
+                (f.restarts.unwrap_or(0) - delta) as f64,
+                &format!("{delta} restart(s) since the previous sample"),
+            ));
+        }
+        if f.phase == Some(PodPhase::Pending) {
+            state.pending_samples += 1;
+            if state.pending_samples >= s.min_history {
+                candidates.push((0.8, AnomalyType::Pending));
+                evidence.push(rule(
+                    "phase",
+                    state.pending_samples as f64,
+                    0.0,
+                    "pod stuck in Pending",
+                ));
+            }
+        } else {
+            state.pending_samples = 0;
+        }
+        if warm && f.phase == Some(PodPhase::Running) {
+            if f.ready_flips >= 3 {
+                candidates.push((0.9, AnomalyType::ReadinessFlapping));
+                evidence.push(rule(
+                    "ready_flips",
+                    f.ready_flips as f64,
+                    0.0,
+                    "readiness changed repeatedly in the last 2 minutes",
+                ));
+            } else if f.not_ready_recent >= 12 && f.ready_ratio.is_some_and(|r| r < 1.0) {
+                candidates.push((0.8, AnomalyType::NotReady));
+                evidence.push(rule(
+                    "ready_ratio",
+                    f.ready_ratio.unwrap_or(0.0),
+                    1.0,
+                    "running but not ready for a minute or more",
+                ));
+            }
+        }
+        match f.cpu_utilisation {
+            Some(u) if u >= s.cpu_saturation => {
+                state.saturated_samples += 1;
+                if state.saturated_samples >= 3 {
+                    candidates.push((0.85, AnomalyType::CpuSaturation));
+                    evidence.push(rule("cpu_utilisation", round4(u), 1.0, "CPU at its limit"));
+                }
+            }
+            _ => state.saturated_samples = 0,
+        }
+        if let Some(u) = f.memory_utilisation {
+            if u >= 0.9 && state.smoothed[mem_slot] >= 2.0 {
+                candidates.push((0.85, AnomalyType::MemoryLeak));
+                evidence.push(rule(
+                    "memory_utilisation",
+                    round4(u),
+                    1.0,
+                    "memory close to its limit and rising",
+                ));
+            }
+        }
+        state.last_memory_utilisation = f.memory_utilisation;
+
+        // 5: the strongest candidate wins.
+        let (p, kind) = candidates
+            .into_iter()
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .unwrap_or((0.0, AnomalyType::LevelShift));
+        let p = p.clamp(0.0, 1.0);
+        let is_anomaly = p >= s.alert_threshold;
+        let severity = if !is_anomaly {
+            Severity::Info
+        } else if p >= 0.95 || matches!(kind, AnomalyType::CrashLoop | AnomalyType::OomKilled) {
+            Severity::Critical
+        } else {
+            Severity::Warning
+        };
+        PodScore {
+            timestamp: f.timestamp,
+            namespace: f.key.namespace.clone(),
+            pod: f.key.pod.clone(),
+            node: f.node.clone(),
+            workload: f.workload.clone(),
+            anomaly_probability: round4(p),
+            is_anomaly,
+            anomaly_type: (p > 0.0).then_some(kind),
+            severity,
+            evidence,
+        }
+    }
+}
+
+impl AnomalyScorer for StatisticalEnsemble {
+    fn name(&self) -> &'static str {
+        "statistical"
+    }
+
+    fn score(&mut self, features: &[FeatureRow]) -> Vec<PodScore> {
+        features.iter().map(|f| self.score_one(f)).collect()
+    }
+
+    fn forget(&mut self, pods: &[PodKey]) {
+        for p in pods {
+            self.pods.remove(p);
+        }
+    }
+}
+
+/// Signed deviation of one tracked signal (0 when there is no evidence).
+fn deviation(f: &FeatureRow, sig: Signal, s: &StatisticalSettings) -> f64 {
+    let own = f.z(sig);
+    if !own.is_finite() {
+        return 0.0;
+    }
+    if sig == Signal::NetErrors {
+        let rate = f.natural_value(sig);
+        return if own > 0.0 && rate >= s.min_error_rate {
+            own
+        } else {
+            0.0
+        };
+    }
+    let peer = match sig {
+        Signal::Cpu => f.z(Signal::PeerCpu),
+        Signal::Memory => f.z(Signal::PeerMemory),
+        Signal::NetRx => f.z(Signal::PeerNetRx),
+        Signal::NetTx => f.z(Signal::PeerNetTx),
+        _ => f64::NAN,
+    };
+    if peer.is_finite() {
+        if own.signum() == peer.signum() {
+            own.signum() * own.abs().min(peer.abs())
+        } else {
+            0.0
+        }
+    } else {
+        own * s.singleton_weight
+    }
+}
+
+fn statistical_type(
+    sig: Signal,
+    d: f64,
+    recent_rollout: bool,
+    f: &FeatureRow,
+    s: &StatisticalSettings,
+) -> AnomalyType {
+    match (sig, d > 0.0) {
+        (Signal::NetErrors, _) => AnomalyType::NetworkErrors,
+        (_, true) if recent_rollout => AnomalyType::LevelShift,
+        (Signal::Cpu, true) => {
+            if f.cpu_utilisation
+                .is_some_and(|u| u < s.cpu_saturation * 0.8)
+            {
+                AnomalyType::LevelShift
+            } else {
+                AnomalyType::CpuSaturation
+            }
+        }
+        (Signal::Memory, true) => AnomalyType::MemoryLeak,
+        (Signal::NetRx | Signal::NetTx, true) => AnomalyType::TrafficSurge,
+        (Signal::Memory, false) => AnomalyType::LevelShift,
+        (_, false) => AnomalyType::TrafficDrop,
+        // Only the tracked signals reach here; anything else is a generic level change.
+        (_, true) => AnomalyType::LevelShift,
+    }
+}
+
+fn is_rollout_event(f: &FeatureRow) -> bool {
+    matches!(f.event_reason.as_deref(), Some("Pulled")) && f.restart_delta.is_some_and(|d| d > 0)
+}
+
+fn rule(feature: &str, value: f64, baseline: f64, detail: &str) -> Evidence {
+    Evidence {
+        feature: feature.to_string(),
+        value,
+        baseline,
+        deviation: if baseline != 0.0 {
+            value / baseline
+        } else {
+            value
+        },
+        detail: Some(detail.to_string()),
+    }
+}
+
+fn round4(v: f64) -> f64 {
+    if v.is_finite() {
+        (v * 1e4).round() / 1e4
+    } else {
+        v
+    }
+}
