@@ -115,7 +115,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("labels.json");
         write_labels(&p, std::slice::from_ref(&w)).unwrap();
-        assert!(std::fs::read_to_string(&p).unwrap().contains("\"memory_leak\""));
+        assert!(std::fs::read_to_string(&p)
+            .unwrap()
+            .contains("\"memory_leak\""));
         assert_eq!(read_labels(&p).unwrap(), vec![w]);
     }
 }
