@@ -21,6 +21,8 @@ mod overrides;
 mod schema;
 mod validate;
 
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 use std::path::Path;
