@@ -8,6 +8,7 @@
 //!   and `detect`.
 //! - [`actors`]: the daemon (Collector, CsvWriter, DatasetGenerator, AnomalyModel,
 //!   InsightsWriter, Orchestrator).
+//! - [`settings`]: `agents.toml` → validated → runtime settings.
 
 pub mod actors;
 pub mod atomic_file;
@@ -19,4 +20,5 @@ pub mod features;
 pub mod insights;
 pub mod metrics_row;
 pub mod pipeline;
+pub mod settings;
 pub mod source;

@@ -1,0 +1,220 @@
+//! The typed runtime settings handed to the agents, their built-in defaults, and a printout of
+//! the effective values (valid `agents.toml` syntax, so `--print-config` output can be saved).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use super::duration::format_duration;
+
+/// Where the collector gets pod metrics from. The loader accepts all three; the caller decides
+/// which are implemented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    Simulator,
+    Prometheus,
+    Kubernetes,
+}
+
+impl SourceKind {
+    pub const ALL: [SourceKind; 3] = [Self::Simulator, Self::Prometheus, Self::Kubernetes];
+
+    /// The name used in `agents.toml`, the environment and flags.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Simulator => "simulator",
+            Self::Prometheus => "prometheus",
+            Self::Kubernetes => "kubernetes",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Error of [`SourceKind::from_str`]: the name is not one of [`SourceKind::ALL`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown source `{0}`: allowed simulator, prometheus, kubernetes")]
+pub struct ParseSourceKindError(pub String);
+
+impl FromStr for SourceKind {
+    type Err = ParseSourceKindError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| ParseSourceKindError(s.to_string()))
+    }
+}
+
+/// `[collector]`: gathers one sample per pod every `generator_interval` into `output_file`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectorSettings {
+    pub source: SourceKind,
+    pub generator_interval: Duration,
+    pub output_file: PathBuf,
+    /// `http://` or `https://` base URL of Prometheus.
+    pub prometheus_url: String,
+    /// A DNS-1123 namespace name, or `"all"` for every namespace.
+    pub namespace: String,
+}
+
+/// `[simulator]`: the built-in simulated cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SimulatorSection {
+    pub pods: usize,
+    pub seed: u64,
+    pub first_fault_after: Duration,
+    pub mean_time_between_faults: Duration,
+}
+
+/// `[dataset_generator]`: tails the collector's CSV and builds per-pod features.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetGeneratorSettings {
+    pub watch_interval: Duration,
+    pub poll_interval: Duration,
+    pub history_per_pod: usize,
+    pub evict_after: Duration,
+    pub offset_file: PathBuf,
+}
+
+/// `[anomaly_model]`: scores pods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnomalyModelSettings {
+    /// Probability at or above which a pod is anomalous; strictly between 0 and 1.
+    pub alert_threshold: f64,
+    pub min_history: usize,
+    pub workers: usize,
+}
+
+/// `[insights]`: the explained results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsightsSettings {
+    pub output_file: PathBuf,
+    pub max_pods: usize,
+}
+
+/// `[logging]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggingSettings {
+    /// A tracing filter directive, e.g. `info` or `k8s_monitor=debug`.
+    pub level: String,
+}
+
+/// All runtime settings, one section per agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub collector: CollectorSettings,
+    pub simulator: SimulatorSection,
+    pub dataset_generator: DatasetGeneratorSettings,
+    pub anomaly_model: AnomalyModelSettings,
+    pub insights: InsightsSettings,
+    pub logging: LoggingSettings,
+}
+
+impl Default for Settings {
+    /// The built-in defaults; the repository's `agents.toml` spells out exactly these.
+    fn default() -> Self {
+        Settings {
+            collector: CollectorSettings {
+                source: SourceKind::Simulator,
+                generator_interval: Duration::from_secs(5),
+                output_file: PathBuf::from("data/pod_metrics.csv"),
+                prometheus_url: "http://localhost:8082".to_string(),
+                namespace: "monitoring".to_string(),
+            },
+            simulator: SimulatorSection {
+                pods: 50,
+                seed: 42,
+                first_fault_after: Duration::from_secs(20),
+                mean_time_between_faults: Duration::from_secs(4 * 60),
+            },
+            dataset_generator: DatasetGeneratorSettings {
+                watch_interval: Duration::from_secs(10),
+                poll_interval: Duration::from_secs(1),
+                history_per_pod: 720,
+                evict_after: Duration::from_secs(5 * 60),
+                offset_file: PathBuf::from("data/pod_metrics.offset.json"),
+            },
+            anomaly_model: AnomalyModelSettings {
+                alert_threshold: 0.7,
+                min_history: 12,
+                workers: 1,
+            },
+            insights: InsightsSettings {
+                output_file: PathBuf::from("data/pod_insights.json"),
+                max_pods: 10_000,
+            },
+            logging: LoggingSettings {
+                level: "info".to_string(),
+            },
+        }
+    }
+}
+
+impl Settings {
+    /// The effective settings, one `key = value` line per key under `[section]` headers; the
+    /// text is valid `agents.toml` and loads back to `self`.
+    pub fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+fn string(s: &str) -> String {
+    // toml's own quoting, so paths with quotes or backslashes stay loadable.
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn path(p: &std::path::Path) -> String {
+    string(&p.to_string_lossy())
+}
+
+fn duration(d: Duration) -> String {
+    string(&format_duration(d))
+}
+
+impl fmt::Display for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Settings {
+            collector: c,
+            simulator: s,
+            dataset_generator: d,
+            anomaly_model: a,
+            insights: i,
+            logging: l,
+        } = self;
+        writeln!(f, "[collector]")?;
+        writeln!(f, "source = {}", string(c.source.as_str()))?;
+        writeln!(f, "generator_interval = {}", duration(c.generator_interval))?;
+        writeln!(f, "output_file = {}", path(&c.output_file))?;
+        writeln!(f, "prometheus_url = {}", string(&c.prometheus_url))?;
+        writeln!(f, "namespace = {}", string(&c.namespace))?;
+        writeln!(f, "\n[simulator]")?;
+        writeln!(f, "pods = {}", s.pods)?;
+        writeln!(f, "seed = {}", s.seed)?;
+        writeln!(f, "first_fault_after = {}", duration(s.first_fault_after))?;
+        let mtbf = duration(s.mean_time_between_faults);
+        writeln!(f, "mean_time_between_faults = {mtbf}")?;
+        writeln!(f, "\n[dataset_generator]")?;
+        writeln!(f, "watch_interval = {}", duration(d.watch_interval))?;
+        writeln!(f, "poll_interval = {}", duration(d.poll_interval))?;
+        writeln!(f, "history_per_pod = {}", d.history_per_pod)?;
+        writeln!(f, "evict_after = {}", duration(d.evict_after))?;
+        writeln!(f, "offset_file = {}", path(&d.offset_file))?;
+        writeln!(f, "\n[anomaly_model]")?;
+        // Debug keeps a decimal point (1.0, not 1), so the value reads back as a float.
+        writeln!(f, "alert_threshold = {:?}", a.alert_threshold)?;
+        writeln!(f, "min_history = {}", a.min_history)?;
+        writeln!(f, "workers = {}", a.workers)?;
+        writeln!(f, "\n[insights]")?;
+        writeln!(f, "output_file = {}", path(&i.output_file))?;
+        writeln!(f, "max_pods = {}", i.max_pods)?;
+        writeln!(f, "\n[logging]")?;
+        writeln!(f, "level = {}", string(&l.level))
+    }
+}

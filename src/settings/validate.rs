@@ -1,0 +1,435 @@
+//! Turns the layered raw values into typed [`Settings`]: every value of every layer is checked
+//! against its key's type and range (so a bad file value is reported even when the environment
+//! overrides it), the highest-precedence value wins, and absent keys keep their defaults.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::duration::{format_duration, parse_duration_text, seconds_to_duration, DURATION_FORMS};
+use super::error::{Origin, Problem};
+use super::model::{
+    AnomalyModelSettings, CollectorSettings, DatasetGeneratorSettings, InsightsSettings,
+    LoggingSettings, Settings, SimulatorSection, SourceKind,
+};
+use super::schema::{self, Layers, RawValue};
+
+/// An inclusive duration range with its human spelling, as documented in `agents.toml`.
+#[derive(Clone, Copy)]
+struct DurationRange {
+    min: Duration,
+    max: Duration,
+    shown: &'static str,
+}
+
+const MS: u64 = 1;
+const SECOND: u64 = 1000 * MS;
+const HOUR: u64 = 3600 * SECOND;
+
+const fn millis(min: u64, max: u64, shown: &'static str) -> DurationRange {
+    DurationRange {
+        min: Duration::from_millis(min),
+        max: Duration::from_millis(max),
+        shown,
+    }
+}
+
+/// Tick intervals: faster than 100ms only burns CPU; slower than an hour is not monitoring.
+const TICK: DurationRange = millis(100 * MS, HOUR, "100ms..=1h");
+const POLL: DurationRange = millis(10 * MS, HOUR, "10ms..=1h");
+const FIRST_FAULT: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
+const FAULT_GAP: DurationRange = millis(SECOND, 24 * HOUR, "1s..=24h");
+const EVICT: DurationRange = millis(SECOND, 24 * HOUR, "1s..=24h");
+
+/// Builds the settings, or returns every problem found (including `problems` from the layers).
+pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settings, Vec<Problem>> {
+    let d = Settings::default();
+    let mut v = Validator { layers, problems };
+
+    let collector = CollectorSettings {
+        source: v.get("collector", "source", d.collector.source, source_kind),
+        generator_interval: v.get(
+            "collector",
+            "generator_interval",
+            d.collector.generator_interval,
+            |r| duration_in(r, TICK),
+        ),
+        output_file: v.get("collector", "output_file", d.collector.output_file, path),
+        prometheus_url: v.get(
+            "collector",
+            "prometheus_url",
+            d.collector.prometheus_url,
+            url,
+        ),
+        namespace: v.get("collector", "namespace", d.collector.namespace, namespace),
+    };
+    let simulator = SimulatorSection {
+        pods: v.get("simulator", "pods", d.simulator.pods, |r| {
+            count(r, 1, 100_000)
+        }),
+        seed: v.get("simulator", "seed", d.simulator.seed, |r| {
+            integer(r, 0, u64::MAX)
+        }),
+        first_fault_after: v.get(
+            "simulator",
+            "first_fault_after",
+            d.simulator.first_fault_after,
+            |r| duration_in(r, FIRST_FAULT),
+        ),
+        mean_time_between_faults: v.get(
+            "simulator",
+            "mean_time_between_faults",
+            d.simulator.mean_time_between_faults,
+            |r| duration_in(r, FAULT_GAP),
+        ),
+    };
+    let dg = &d.dataset_generator;
+    let dataset_generator = DatasetGeneratorSettings {
+        watch_interval: v.get(
+            "dataset_generator",
+            "watch_interval",
+            dg.watch_interval,
+            |r| duration_in(r, TICK),
+        ),
+        poll_interval: v.get(
+            "dataset_generator",
+            "poll_interval",
+            dg.poll_interval,
+            |r| duration_in(r, POLL),
+        ),
+        history_per_pod: v.get(
+            "dataset_generator",
+            "history_per_pod",
+            dg.history_per_pod,
+            |r| count(r, 16, 100_000),
+        ),
+        evict_after: v.get("dataset_generator", "evict_after", dg.evict_after, |r| {
+            duration_in(r, EVICT)
+        }),
+        offset_file: v.get(
+            "dataset_generator",
+            "offset_file",
+            dg.offset_file.clone(),
+            path,
+        ),
+    };
+    let am = &d.anomaly_model;
+    let anomaly_model = AnomalyModelSettings {
+        alert_threshold: v.get(
+            "anomaly_model",
+            "alert_threshold",
+            am.alert_threshold,
+            probability,
+        ),
+        min_history: v.get("anomaly_model", "min_history", am.min_history, |r| {
+            count(r, 1, 10_000)
+        }),
+        workers: v.get("anomaly_model", "workers", am.workers, |r| count(r, 1, 64)),
+    };
+    let insights = InsightsSettings {
+        output_file: v.get("insights", "output_file", d.insights.output_file, path),
+        max_pods: v.get("insights", "max_pods", d.insights.max_pods, |r| {
+            count(r, 1, 1_000_000)
+        }),
+    };
+    let logging = LoggingSettings {
+        level: v.get("logging", "level", d.logging.level, filter_directive),
+    };
+
+    // Keys that are fine alone but contradict each other; checked only when both are valid.
+    if v.problems.is_empty() {
+        if dataset_generator.evict_after <= collector.generator_interval {
+            v.conflict(
+                (
+                    ("dataset_generator", "evict_after"),
+                    format_duration(dataset_generator.evict_after),
+                ),
+                "must be longer than",
+                (
+                    ("collector", "generator_interval"),
+                    format_duration(collector.generator_interval),
+                ),
+                "or every pod is forgotten between two samples",
+            );
+        }
+        if anomaly_model.min_history > dataset_generator.history_per_pod {
+            v.conflict(
+                (
+                    ("anomaly_model", "min_history"),
+                    anomaly_model.min_history.to_string(),
+                ),
+                "must not exceed",
+                (
+                    ("dataset_generator", "history_per_pod"),
+                    dataset_generator.history_per_pod.to_string(),
+                ),
+                "or no pod's baseline is ever trusted",
+            );
+        }
+    }
+
+    if v.problems.is_empty() {
+        Ok(Settings {
+            collector,
+            simulator,
+            dataset_generator,
+            anomaly_model,
+            insights,
+            logging,
+        })
+    } else {
+        Err(v.problems)
+    }
+}
+
+struct Validator<'a> {
+    layers: &'a Layers,
+    problems: Vec<Problem>,
+}
+
+impl Validator<'_> {
+    /// Checks every layer's value for `section.key` and returns the highest-precedence valid one,
+    /// or `default` when no layer sets the key.
+    fn get<T>(
+        &mut self,
+        section: &'static str,
+        key: &'static str,
+        default: T,
+        parse: impl Fn(&RawValue) -> Result<T, String>,
+    ) -> T {
+        debug_assert!(
+            schema::key(section, key).is_some(),
+            "{section}.{key} not in SECTIONS"
+        );
+        let mut result = default;
+        for located in self.layers.get(&(section, key)).into_iter().flatten() {
+            match parse(&located.value) {
+                Ok(value) => result = value,
+                Err(complaint) => self.problems.push(Problem {
+                    origin: located.origin.clone(),
+                    section: section.to_string(),
+                    key: Some(key.to_string()),
+                    message: format!("[{section}] {key} = {} {complaint}", located.value.shown()),
+                }),
+            }
+        }
+        result
+    }
+
+    /// Where the effective value of a key came from.
+    fn origin(&self, (section, key): schema::KeyId) -> Origin {
+        self.layers
+            .get(&(section, key))
+            .and_then(|values| values.last())
+            .map_or(Origin::Default, |located| located.origin.clone())
+    }
+
+    /// Reports that `first` relates wrongly to `second`, at the origin of `first` (or of
+    /// `second` when `first` is a default), naming both values and where they came from.
+    fn conflict(
+        &mut self,
+        (first, first_value): (schema::KeyId, String),
+        relation: &str,
+        (second, second_value): (schema::KeyId, String),
+        why: &str,
+    ) {
+        let (first_origin, second_origin) = (self.origin(first), self.origin(second));
+        let blamed = if first_origin == Origin::Default {
+            second
+        } else {
+            first
+        };
+        self.problems.push(Problem {
+            origin: self.origin(blamed),
+            section: blamed.0.to_string(),
+            key: Some(blamed.1.to_string()),
+            message: format!(
+                "[{}] {} = {first_value} (from {first_origin}) {relation} [{}] {} = \
+                 {second_value} (from {second_origin}), {why}",
+                first.0, first.1, second.0, second.1,
+            ),
+        });
+    }
+}
+
+fn wrong_type(expected: &str, found: &RawValue) -> String {
+    format!(
+        "has the wrong type: expected {expected}, found {}",
+        found.type_name()
+    )
+}
+
+fn text(raw: &RawValue) -> Result<&str, String> {
+    match raw {
+        RawValue::Str(s) | RawValue::Text(s) => Ok(s),
+        other => Err(wrong_type("a string", other)),
+    }
+}
+
+fn duration_in(raw: &RawValue, range: DurationRange) -> Result<Duration, String> {
+    let value = match raw {
+        RawValue::Str(s) | RawValue::Text(s) => parse_duration_text(s)?,
+        // Precision loss above 2^53 s is irrelevant: such values are out of range anyway.
+        RawValue::Int(i) => seconds_to_duration(*i as f64)?,
+        RawValue::Float(x) | RawValue::Number(x) => seconds_to_duration(*x)?,
+        other => {
+            return Err(format!(
+                "{}; {DURATION_FORMS}",
+                wrong_type("a duration", other)
+            ))
+        }
+    };
+    if value < range.min || value > range.max {
+        return Err(format!("is out of range: allowed {}", range.shown));
+    }
+    Ok(value)
+}
+
+fn integer(raw: &RawValue, min: u64, max: u64) -> Result<u64, String> {
+    let allowed = format!("allowed {min}..={max}");
+    let n: i128 = match raw {
+        RawValue::Int(i) => i128::from(*i),
+        RawValue::Text(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| format!("is not an integer: {allowed}"))?,
+        other => return Err(wrong_type("an integer", other)),
+    };
+    if n < i128::from(min) || n > i128::from(max) {
+        return Err(format!("is out of range: {allowed}"));
+    }
+    u64::try_from(n).map_err(|_| format!("is out of range: {allowed}"))
+}
+
+fn count(raw: &RawValue, min: u64, max: u64) -> Result<usize, String> {
+    let n = integer(raw, min, max)?;
+    // Only fails on targets whose usize is narrower than the documented maximum.
+    usize::try_from(n)
+        .map_err(|_| format!("is out of range for this platform: allowed {min}..={max}"))
+}
+
+fn probability(raw: &RawValue) -> Result<f64, String> {
+    const ALLOWED: &str = "allowed 0 < x < 1";
+    let x = match raw {
+        RawValue::Float(x) | RawValue::Number(x) => *x,
+        RawValue::Int(i) => *i as f64,
+        RawValue::Text(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| format!("is not a number: {ALLOWED}"))?,
+        other => return Err(wrong_type("a number", other)),
+    };
+    // Written so that NaN is rejected too.
+    if !(x > 0.0 && x < 1.0) {
+        return Err(format!("is out of range: {ALLOWED}"));
+    }
+    Ok(x)
+}
+
+fn path(raw: &RawValue) -> Result<PathBuf, String> {
+    let p = match raw {
+        RawValue::Path(p) => p.clone(),
+        other => PathBuf::from(text(other)?),
+    };
+    if p.as_os_str().is_empty() {
+        return Err("is empty: expected a file path".to_string());
+    }
+    Ok(p)
+}
+
+fn source_kind(raw: &RawValue) -> Result<SourceKind, String> {
+    text(raw)?.parse().map_err(|_| {
+        let names: Vec<_> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("is not a valid choice: allowed {}", names.join(", "))
+    })
+}
+
+fn url(raw: &RawValue) -> Result<String, String> {
+    let s = text(raw)?;
+    let bad =
+        || Err("is not a valid URL: expected http://host[:port][/path] or https://...".to_string());
+    let Some(rest) = s
+        .strip_prefix("http://")
+        .or_else(|| s.strip_prefix("https://"))
+    else {
+        return bad();
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad();
+    }
+    Ok(s.to_string())
+}
+
+/// Kubernetes namespace names are RFC 1123 labels.
+fn is_dns1123_label(s: &str) -> bool {
+    let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+    (1..=63).contains(&s.len())
+        && s.chars().all(ok_char)
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+fn namespace(raw: &RawValue) -> Result<String, String> {
+    let s = text(raw)?;
+    if s == "all" || is_dns1123_label(s) {
+        Ok(s.to_string())
+    } else {
+        Err(
+            "is not a namespace: expected \"all\" or a DNS-1123 label (1-63 characters of a-z, \
+             0-9 and '-', starting and ending with a letter or digit)"
+                .to_string(),
+        )
+    }
+}
+
+fn filter_directive(raw: &RawValue) -> Result<String, String> {
+    let s = text(raw)?;
+    const EXAMPLES: &str = "expected e.g. \"info\" or \"k8s_monitor=debug,actix=warn\"";
+    if s.trim().is_empty() {
+        return Err(format!("is empty: {EXAMPLES}"));
+    }
+    tracing_subscriber::EnvFilter::builder()
+        .parse(s)
+        .map_err(|e| format!("is not a tracing filter directive ({e}); {EXAMPLES}"))?;
+    Ok(s.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns1123_labels() {
+        for ok in ["monitoring", "kube-system", "a", "0abc", &"a".repeat(63)] {
+            assert!(is_dns1123_label(ok), "{ok}");
+        }
+        for bad in ["", "-a", "a-", "Monitoring", "a_b", "a.b", &"a".repeat(64)] {
+            assert!(!is_dns1123_label(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls_need_http_scheme_and_host() {
+        let t = |s: &str| url(&RawValue::Text(s.to_string()));
+        assert!(t("http://localhost:8082").is_ok());
+        assert!(t("https://prom.example.com/api").is_ok());
+        for bad in [
+            "localhost:8082",
+            "ftp://x",
+            "http://",
+            "http:///x",
+            "http://a b",
+        ] {
+            assert!(t(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn filter_directives_are_checked() {
+        let t = |s: &str| filter_directive(&RawValue::Text(s.to_string()));
+        assert!(t("info").is_ok());
+        assert!(t("k8s_monitor=debug,actix=warn").is_ok());
+        assert!(t("k8s_monitor=loud").is_err());
+        assert!(t(" ").is_err());
+    }
+}
