@@ -237,10 +237,15 @@ mod tests {
 
     #[test]
     fn already_alerting_at_the_start_has_zero_delay() {
-        // The run began at minute 3, before the fault: the pod was alerting when it started.
-        let r = one_fault(&[3, 4, 5, 6], 5);
+        // Sampled every 2 minutes, so the first alert inside [5, 15] is at minute 6; but its run
+        // began at minute 4, before the fault: the pod was already alerting, so delay 0, not 60 s.
+        let labels = [fault("a", FaultKind::MemoryLeak, 5, 10)];
+        let r = eval_min(&pod("a", 11, 2, &[4, 6]), &labels, 5);
         assert_eq!(r.outcomes[0].delay_s, Some(0.0));
         assert_eq!((r.episodes, r.true_episodes), (1, 1));
+        // The same first alert without the earlier one is a 60 s delay.
+        let r = eval_min(&pod("a", 11, 2, &[6]), &labels, 5);
+        assert_eq!(r.outcomes[0].delay_s, Some(60.0));
     }
 
     #[test]
