@@ -15,6 +15,7 @@ pub mod atomic_file;
 pub mod cli;
 pub mod clock;
 pub mod detector;
+pub mod eval;
 pub mod fault_label;
 pub mod features;
 pub mod insights;
