@@ -3,7 +3,7 @@
 //! Both paths call [`ScoringPipeline::score_rows`], so a CSV scored offline gets exactly the
 //! probabilities the daemon gave it live, however the rows were batched.
 
-use crate::detector::{AnomalyScorer, PodScore};
+use crate::detector::{AnomalyScorer, PodScore, StatisticalEnsemble, StatisticalSettings};
 use crate::features::tick_features::ticks;
 use crate::features::{FeatureBuilder, FeatureError, PodKey};
 use crate::metrics_row::PodMetricsRow;
@@ -45,5 +45,19 @@ impl ScoringPipeline {
             }
         }
         Ok((scores, evicted))
+    }
+}
+
+impl ScoringPipeline {
+    /// The pipeline the daemon and `detect` run, as configured.
+    pub fn from_settings(settings: &crate::settings::Settings) -> ScoringPipeline {
+        let dg = &settings.dataset_generator;
+        let features = FeatureBuilder::new(dg.history_per_pod, dg.evict_after);
+        let scorer = StatisticalEnsemble::new(StatisticalSettings {
+            alert_threshold: settings.anomaly_model.alert_threshold,
+            min_history: settings.anomaly_model.min_history as u64,
+            ..StatisticalSettings::default()
+        });
+        ScoringPipeline::new(features, Box::new(scorer))
     }
 }

@@ -88,8 +88,8 @@ pub struct DatasetGeneratorSettings {
 pub struct AnomalyModelSettings {
     /// Probability at or above which a pod is anomalous; strictly between 0 and 1.
     pub alert_threshold: f64,
+    /// Samples of history before a pod's statistical baseline is trusted.
     pub min_history: usize,
-    pub workers: usize,
 }
 
 /// `[insights]`: the explained results.
@@ -144,7 +144,6 @@ impl Default for Settings {
             anomaly_model: AnomalyModelSettings {
                 alert_threshold: 0.7,
                 min_history: 12,
-                workers: 1,
             },
             insights: InsightsSettings {
                 output_file: PathBuf::from("data/pod_insights.json"),
@@ -210,7 +209,6 @@ impl fmt::Display for Settings {
         // Debug keeps a decimal point (1.0, not 1), so the value reads back as a float.
         writeln!(f, "alert_threshold = {:?}", a.alert_threshold)?;
         writeln!(f, "min_history = {}", a.min_history)?;
-        writeln!(f, "workers = {}", a.workers)?;
         writeln!(f, "\n[insights]")?;
         writeln!(f, "output_file = {}", path(&i.output_file))?;
         writeln!(f, "max_pods = {}", i.max_pods)?;

@@ -39,7 +39,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
     ),
     (
         "anomaly_model",
-        &["alert_threshold", "min_history", "workers"],
+        &["alert_threshold", "min_history"],
     ),
     ("insights", &["output_file", "max_pods"]),
     ("logging", &["level"]),

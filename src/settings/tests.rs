@@ -326,12 +326,12 @@ fn out_of_range_in_file_env_and_flag() {
     );
 
     let (_dir, path) = nowhere();
-    let vars = env(&[("K8S_MONITOR_ANOMALY_MODEL__WORKERS", "65")]);
+    let vars = env(&[("K8S_MONITOR_SIMULATOR__PODS", "100001")]);
     let msg = only_problem(load(&path, false, &vars, &Overrides::default()));
     assert_eq!(
         msg,
-        "environment variable K8S_MONITOR_ANOMALY_MODEL__WORKERS: [anomaly_model] workers = \"65\" \
-         is out of range: allowed 1..=64"
+        "environment variable K8S_MONITOR_SIMULATOR__PODS: [simulator] pods = \"100001\" \
+         is out of range: allowed 1..=100000"
     );
 
     for bad in [1.0, 0.0, 1.5, -0.1, f64::NAN] {

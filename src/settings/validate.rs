@@ -123,7 +123,6 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
         min_history: v.get("anomaly_model", "min_history", am.min_history, |r| {
             count(r, 1, 10_000)
         }),
-        workers: v.get("anomaly_model", "workers", am.workers, |r| count(r, 1, 64)),
     };
     let insights = InsightsSettings {
         output_file: v.get("insights", "output_file", d.insights.output_file, path),
