@@ -4,5 +4,6 @@
 //! The binary (`src/main.rs`) only parses the command line and calls into this library.
 
 pub mod atomic_file;
+pub mod csv_input;
 pub mod fault_label;
 pub mod metrics_row;

@@ -1,0 +1,29 @@
+//! Reading side of `data/pod_metrics.csv`: layout detection, validated row parsing, a
+//! crash-safe tailer and a change watcher.
+//!
+//! Typical use: [`CsvTail::poll`] yields lines and events; a [`TailEvent::Header`] gives the
+//! [`Layout`] (via [`Layout::detect`]) for a [`RowParser`], whose results are counted in
+//! [`IngestStats`]; after processing a batch the caller saves [`CsvTail::position`] with
+//! [`save_position`]. [`watch_file`] wakes the loop early when the file changes.
+
+mod canonical;
+mod ingest_stats;
+mod layout;
+pub mod legacy;
+mod line_split;
+mod row_error;
+mod row_parser;
+mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use ingest_stats::IngestStats;
+pub use layout::{DetectLayoutError, Layout};
+pub use legacy::{LegacyLayout, LEGACY_COLUMNS};
+pub use line_split::{Fields, LineSplitter, SplitLineError};
+pub use row_error::{RowError, RowErrorKind};
+pub use row_parser::RowParser;
+pub use validate::{
+    MAX_BYTES, MAX_BYTES_PER_S, MAX_CONTAINERS, MAX_CPU_MILLICORES, MAX_ERRORS_PER_S, MAX_RESTARTS,
+};
