@@ -13,8 +13,12 @@ pub mod legacy;
 mod line_split;
 mod row_error;
 mod row_parser;
+mod tail;
+mod tail_position;
 mod validate;
 
+#[cfg(test)]
+mod tail_tests;
 #[cfg(test)]
 mod tests;
 
@@ -24,6 +28,12 @@ pub use legacy::{LegacyLayout, LEGACY_COLUMNS};
 pub use line_split::{Fields, LineSplitter, SplitLineError};
 pub use row_error::{RowError, RowErrorKind};
 pub use row_parser::RowParser;
+pub use tail::{
+    CsvTail, Line, TailBatch, TailEvent, Tailed, DEFAULT_MAX_BATCH_BYTES, MAX_LINE_BYTES,
+};
+pub use tail_position::{
+    load_position, save_position, LoadPositionError, SavePositionError, TailPosition,
+};
 pub use validate::{
     MAX_BYTES, MAX_BYTES_PER_S, MAX_CONTAINERS, MAX_CPU_MILLICORES, MAX_ERRORS_PER_S, MAX_RESTARTS,
 };
