@@ -7,6 +7,7 @@
 //! [`save_position`]. [`watch_file`] wakes the loop early when the file changes.
 
 mod canonical;
+mod file_watch;
 mod ingest_stats;
 mod layout;
 pub mod legacy;
@@ -22,6 +23,7 @@ mod tail_tests;
 #[cfg(test)]
 mod tests;
 
+pub use file_watch::{watch_file, FileWatch, WatchError};
 pub use ingest_stats::IngestStats;
 pub use layout::{DetectLayoutError, Layout};
 pub use legacy::{LegacyLayout, LEGACY_COLUMNS};
