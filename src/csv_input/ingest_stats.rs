@@ -1,0 +1,35 @@
+//! Counts of accepted and skipped rows, by skip reason, for logs and the status report.
+
+use super::row_error::RowError;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IngestStats {
+    pub rows_ok: u64,
+    pub rows_skipped: u64,
+    /// Keyed by [`RowError::reason`]; a sorted map so reports are stable.
+    pub skipped_by_reason: BTreeMap<&'static str, u64>,
+}
+
+impl IngestStats {
+    /// Counts one parse result.
+    pub fn record<T>(&mut self, result: &Result<T, RowError>) {
+        match result {
+            Ok(_) => self.rows_ok += 1,
+            Err(e) => {
+                self.rows_skipped += 1;
+                *self.skipped_by_reason.entry(e.reason()).or_insert(0) += 1;
+            }
+        }
+    }
+
+    /// Adds another set of counts into this one.
+    pub fn merge(&mut self, other: &IngestStats) {
+        self.rows_ok += other.rows_ok;
+        self.rows_skipped += other.rows_skipped;
+        for (reason, n) in &other.skipped_by_reason {
+            *self.skipped_by_reason.entry(reason).or_insert(0) += n;
+        }
+    }
+}
