@@ -6,3 +6,4 @@
 pub mod atomic_file;
 pub mod fault_label;
 pub mod metrics_row;
+pub mod simulator;
