@@ -440,10 +440,12 @@ fn rolling_restart_replaces_every_pod_with_a_new_replica_set() {
         .filter(|b| b.kind == BenignKind::RollingRestart)
         .collect();
     assert!(!rollouts.is_empty());
+    let mut checked = 0;
     for rollout in rollouts
         .iter()
         .filter(|r| r.end < start() + TimeDelta::minutes(115))
     {
+        checked += 1;
         let prefix = format!("{}-", rollout.workload);
         let pods_at = |t: DateTime<Utc>| -> BTreeSet<String> {
             run.rows
@@ -494,6 +496,7 @@ fn rolling_restart_replaces_every_pod_with_a_new_replica_set() {
                 .any(|r| r.event_reason.as_deref() == Some("Started")));
         }
     }
+    assert!(checked >= 2, "{rollouts:?}");
 }
 
 #[test]
@@ -674,6 +677,13 @@ fn healthy_pods_look_quiet_and_realistic() {
             assert!(
                 peak < 0.85 * limit,
                 "{pod}: benign memory stays well under the limit"
+            );
+        }
+        if let Some(limit) = rows[0].cpu_limit_millicores {
+            let peak = cpus.iter().copied().fold(0.0, f64::max);
+            assert!(
+                peak < 0.8 * limit,
+                "{pod}: only a fault pins CPU at its limit"
             );
         }
         quiet_pods += 1;
