@@ -23,4 +23,5 @@ pub mod insights;
 pub mod metrics_row;
 pub mod pipeline;
 pub mod settings;
+pub mod simulator;
 pub mod source;
