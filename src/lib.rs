@@ -14,6 +14,7 @@ pub mod actors;
 pub mod atomic_file;
 pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod csv_input;
 pub mod detector;
 pub mod eval;

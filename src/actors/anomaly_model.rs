@@ -10,13 +10,13 @@ use crate::metrics_row::PodMetricsRow;
 use crate::pipeline::ScoringPipeline;
 use actix::prelude::*;
 
-/// Scores time-ordered rows. With `replay`, rows only rebuild state (they were scored before a
-/// restart) and no scores are returned.
-#[derive(Debug, Message)]
+/// Scores time-ordered rows. `replay` rows come first and only rebuild state (they were scored
+/// before a restart): no scores are returned for them.
+#[derive(Debug, Default, Message)]
 #[rtype(result = "Result<ScoredRows, ScoringFailed>")]
 pub struct ScoreRows {
+    pub replay: Vec<PodMetricsRow>,
     pub rows: Vec<PodMetricsRow>,
-    pub replay: bool,
 }
 
 #[derive(Debug, Default)]
@@ -60,11 +60,18 @@ impl Handler<ScoreRows> for AnomalyModel {
 
     fn handle(&mut self, msg: ScoreRows, ctx: &mut SyncContext<Self>) -> Self::Result {
         let n = msg.rows.len();
-        let _span = tracing::debug_span!("score_rows", rows = n, replay = msg.replay).entered();
+        let _span =
+            tracing::debug_span!("score_rows", rows = n, replay = msg.replay.len()).entered();
         let failed = |message: String| ScoringFailed { rows: n, message };
-        match super::catch_panic(|| self.pipeline.score_rows(&msg.rows)) {
+        let result = super::catch_panic(|| {
+            let (_, mut evicted) = self.pipeline.score_rows(&msg.replay)?;
+            let (scores, more) = self.pipeline.score_rows(&msg.rows)?;
+            evicted.extend(more);
+            Ok::<_, crate::features::FeatureError>((scores, evicted))
+        });
+        match result {
             Ok(Ok((scores, evicted))) => Ok(ScoredRows {
-                scores: if msg.replay { Vec::new() } else { scores },
+                scores,
                 evicted,
                 pods_tracked: self.pipeline.pods_tracked(),
             }),

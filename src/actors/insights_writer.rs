@@ -63,11 +63,13 @@ impl Handler<PublishScores> for InsightsWriter {
     fn handle(&mut self, msg: PublishScores, _ctx: &mut Context<Self>) {
         let _span = tracing::debug_span!("publish_scores", scores = msg.scores.len()).entered();
         // Log transitions only: a pod that stays anomalous is not re-announced every pass.
+        let mut state: std::collections::HashMap<PodKey, bool> = std::collections::HashMap::new();
         for s in &msg.scores {
-            let was = self
-                .table
-                .get(&PodKey::new(&s.namespace, &s.pod))
-                .is_some_and(|old| old.is_anomaly);
+            let key = PodKey::new(&s.namespace, &s.pod);
+            let was = *state
+                .entry(key.clone())
+                .or_insert_with(|| self.table.get(&key).is_some_and(|old| old.is_anomaly));
+            state.insert(key, s.is_anomaly);
             if s.is_anomaly && !was {
                 tracing::warn!(
                     namespace = %s.namespace,

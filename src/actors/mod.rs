@@ -6,8 +6,10 @@
 pub mod anomaly_model;
 pub mod collector;
 pub mod csv_writer;
+pub mod dataset_generator;
 
 pub mod insights_writer;
+pub mod orchestrator;
 
 /// Asks an actor to finish its work (flush, persist) before the daemon exits.
 #[derive(Debug, Clone, Copy, actix::Message)]

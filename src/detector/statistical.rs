@@ -148,7 +148,8 @@ impl StatisticalEnsemble {
             }
         }
 
-        // 4: rules on reported state.
+        // 4: rules on reported state (their candidates start here).
+        let first_rule = candidates.len();
         match f.reason.as_deref() {
             Some("CrashLoopBackOff") => {
                 candidates.push((0.97, AnomalyType::CrashLoop));
@@ -247,11 +248,18 @@ impl StatisticalEnsemble {
         }
         state.last_memory_utilisation = f.memory_utilisation;
 
-        // 5: the strongest candidate wins.
-        let (p, kind) = candidates
-            .into_iter()
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .unwrap_or((0.0, AnomalyType::LevelShift));
+        // 5: the strongest candidate gives the probability; the type comes from the strongest
+        // rule when one fired, since a reported state (CrashLoopBackOff, OOMKilled) names the
+        // fault more precisely than the metric deviations it causes.
+        let strongest_of =
+            |c: &[(f64, AnomalyType)]| c.iter().copied().max_by(|a, b| a.0.total_cmp(&b.0));
+        let best = strongest_of(&candidates);
+        let best_rule = strongest_of(&candidates[first_rule..]);
+        let (p, kind) = match (best, best_rule) {
+            (Some((p, _)), Some((_, rule_kind))) => (p, rule_kind),
+            (Some(best), None) => best,
+            _ => (0.0, AnomalyType::LevelShift),
+        };
         let p = p.clamp(0.0, 1.0);
         let is_anomaly = p >= s.alert_threshold;
         let severity = if !is_anomaly {

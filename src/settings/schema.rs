@@ -37,10 +37,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
             "offset_file",
         ],
     ),
-    (
-        "anomaly_model",
-        &["alert_threshold", "min_history"],
-    ),
+    ("anomaly_model", &["alert_threshold", "min_history"]),
     ("insights", &["output_file", "max_pods"]),
     ("logging", &["level"]),
 ];

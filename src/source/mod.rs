@@ -3,6 +3,10 @@
 //! Only the simulated cluster exists so far; Prometheus and the Kubernetes API implement the same
 //! trait in a later issue.
 
+pub mod simulator_source;
+
+pub use simulator_source::SimulatorSource;
+
 use crate::metrics_row::PodMetricsRow;
 use chrono::{DateTime, Utc};
 

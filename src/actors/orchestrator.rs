@@ -1,0 +1,87 @@
+//! Orchestrator: starts the agents in dependency order under supervision, waits for SIGINT or
+//! SIGTERM, then stops them front to back so every row collected is written, scored and
+//! published before the process exits.
+
+use super::anomaly_model::AnomalyModel;
+use super::collector::Collector;
+use super::csv_writer::CsvWriter;
+use super::dataset_generator::{DatasetGenerator, DatasetGeneratorOptions};
+use super::insights_writer::InsightsWriter;
+use super::Shutdown;
+use crate::clock::Clock;
+use crate::pipeline::ScoringPipeline;
+use crate::settings::Settings;
+use crate::source::MetricsSource;
+use actix::prelude::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long each agent gets to finish its work at shutdown.
+const SHUTDOWN_STEP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Runs the daemon until a termination signal.
+pub async fn run(
+    settings: Settings,
+    source: Box<dyn MetricsSource>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<()> {
+    let insights_path = settings.insights.output_file.clone();
+    let max_pods = settings.insights.max_pods;
+    let insights = Supervisor::start(move |_| InsightsWriter::new(insights_path, max_pods));
+
+    let model_settings = settings.clone();
+    let model = SyncArbiter::start(1, move || {
+        AnomalyModel::new(ScoringPipeline::from_settings(&model_settings))
+    });
+
+    let options = DatasetGeneratorOptions::from_settings(&settings);
+    let generator_insights = insights.clone().recipient();
+    let generator_model = model.clone().recipient();
+    let generator = Supervisor::start(move |_| {
+        DatasetGenerator::new(options, generator_model, generator_insights)
+    });
+
+    let csv_path = settings.collector.output_file.clone();
+    let writer = Supervisor::start(move |_| CsvWriter::new(&csv_path));
+
+    let interval = settings.collector.generator_interval;
+    let sink = writer.clone().recipient();
+    let collector =
+        Supervisor::start(move |_| Collector::new(source, interval, sink, clock.clone()));
+
+    tracing::info!(
+        csv = %settings.collector.output_file.display(),
+        insights = %settings.insights.output_file.display(),
+        "k8s-monitor running; Ctrl-C to stop"
+    );
+    wait_for_termination().await?;
+    tracing::info!("stopping: flushing rows, scoring what is left, writing insights");
+
+    // One after the other, front to back: each step's output is the next one's input.
+    let steps: [(&str, Recipient<Shutdown>); 4] = [
+        ("collector", collector.recipient()),
+        ("csv writer", writer.recipient()),
+        ("dataset generator", generator.recipient()),
+        ("insights writer", insights.recipient()),
+    ];
+    for (name, agent) in steps {
+        match tokio::time::timeout(SHUTDOWN_STEP_TIMEOUT, agent.send(Shutdown)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(agent = name, error = %e, "agent was already gone"),
+            Err(_) => tracing::warn!(agent = name, "agent did not finish in time"),
+        }
+    }
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+async fn wait_for_termination() -> anyhow::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = int.recv() => tracing::info!("SIGINT received"),
+    }
+    Ok(())
+}
