@@ -62,6 +62,8 @@ pub struct DatasetGenerator {
     stats: IngestStats,
     replay: Vec<PodMetricsRow>,
     pending: Vec<PodMetricsRow>,
+    /// File line numbers of the first and last row in `pending` (for the audit log).
+    pending_lines: Option<(u64, u64)>,
     /// Read position after the last line read; saved once everything before it is scored.
     read_position: Option<TailPosition>,
     saved_position: Option<TailPosition>,
@@ -99,6 +101,7 @@ impl DatasetGenerator {
             stats: IngestStats::default(),
             replay: Vec::new(),
             pending: Vec::new(),
+            pending_lines: None,
             read_position: None,
             saved_position: saved,
             model,
@@ -143,7 +146,11 @@ impl DatasetGenerator {
                         self.stats.record(&result);
                         match result {
                             Ok(row) if line.already_processed => self.replay.push(row),
-                            Ok(row) => self.pending.push(row),
+                            Ok(row) => {
+                                self.pending.push(row);
+                                let first = self.pending_lines.map_or(line.no, |(f, _)| f);
+                                self.pending_lines = Some((first, line.no));
+                            }
                             Err(e) => {
                                 if !line.already_processed
                                     && self.bad_rows_logged < BAD_ROWS_LOGGED_PER_MINUTE
@@ -216,6 +223,7 @@ impl DatasetGenerator {
             return;
         }
         let rows = std::mem::take(&mut self.pending);
+        let lines = self.pending_lines.take();
         let n = rows.len();
         self.scoring = true;
         self.model
@@ -226,7 +234,7 @@ impl DatasetGenerator {
             .into_actor(self)
             .map(move |res, act, _ctx| {
                 act.scoring = false;
-                act.handle_scored(res, n, position);
+                act.handle_scored(res, n, lines, position);
             })
             .spawn(ctx);
     }
@@ -238,12 +246,21 @@ impl DatasetGenerator {
             MailboxError,
         >,
         n: usize,
+        lines: Option<(u64, u64)>,
         position: TailPosition,
     ) {
         match res {
             Ok(Ok(scored)) => {
                 self.rows_scored += n as u64;
-                tracing::debug!(rows = n, pods = scored.pods_tracked, "scored");
+                // The line range makes exactly-once scoring auditable from the log.
+                let (first_line, last_line) = lines.unwrap_or_default();
+                tracing::debug!(
+                    rows = n,
+                    first_line,
+                    last_line,
+                    pods = scored.pods_tracked,
+                    "scored rows"
+                );
                 if let Some(parser) = self.parser.as_mut() {
                     for k in &scored.evicted {
                         parser.forget_pod(&k.namespace, &k.pod);
@@ -348,6 +365,7 @@ impl Handler<Shutdown> for DatasetGenerator {
         self.read_new();
         let replay = std::mem::take(&mut self.replay);
         let rows = std::mem::take(&mut self.pending);
+        let lines = self.pending_lines.take();
         let position = self.read_position.clone();
         let n = rows.len();
         Box::pin(
@@ -356,7 +374,7 @@ impl Handler<Shutdown> for DatasetGenerator {
                 .into_actor(self)
                 .map(move |res, act, _ctx| {
                     if let Some(position) = position {
-                        act.handle_scored(res, n, position);
+                        act.handle_scored(res, n, lines, position);
                     }
                     tracing::info!(
                         rows_scored = act.rows_scored,
