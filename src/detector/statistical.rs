@@ -48,7 +48,7 @@ impl Default for StatisticalSettings {
     fn default() -> Self {
         StatisticalSettings {
             alert_threshold: 0.7,
-            min_history: 12,
+            min_history: 60,
             smoothing: 0.5,
             midpoint: 5.0,
             steepness: 1.5,

@@ -12,6 +12,8 @@ use std::time::Duration;
 
 /// Readiness samples remembered per pod for flapping detection (2 min at a 5 s interval).
 pub const READY_TRAIL: usize = 24;
+/// Samples a pod must have been seen before it serves as a peer (start-up is not normal load).
+pub const PEER_MIN_AGE_SAMPLES: u64 = 12;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FeatureError {
@@ -52,7 +54,19 @@ impl FeatureBuilder {
             .map(|r| (r.namespace.as_str(), workload_of(&r.pod)))
             .collect();
         let mut values: Vec<[f64; SIGNAL_COUNT]> = rows.iter().map(own_values).collect();
-        fill_peer_signals(&groups, &mut values);
+        let eligible: Vec<bool> = rows
+            .iter()
+            .zip(&keys)
+            .map(|(r, k)| {
+                fully_ready(r) == Some(true)
+                    && r.reason.is_none()
+                    && self
+                        .history
+                        .get(k)
+                        .is_some_and(|h| h.samples_seen >= PEER_MIN_AGE_SAMPLES)
+            })
+            .collect();
+        fill_peer_signals(&groups, &eligible, &mut values);
 
         let histories: Vec<_> = keys
             .iter()

@@ -143,7 +143,7 @@ impl Default for Settings {
             },
             anomaly_model: AnomalyModelSettings {
                 alert_threshold: 0.7,
-                min_history: 12,
+                min_history: 60,
             },
             insights: InsightsSettings {
                 output_file: PathBuf::from("data/pod_insights.json"),
