@@ -34,11 +34,7 @@ fn with_field(row: &PodMetricsRow, i: usize, value: &str) -> String {
 }
 
 fn key(r: &PodMetricsRow) -> (String, String, String) {
-    (
-        r.timestamp.to_rfc3339(),
-        r.namespace.clone(),
-        r.pod.clone(),
-    )
+    (r.timestamp.to_rfc3339(), r.namespace.clone(), r.pod.clone())
 }
 
 fn score_key(s: &ScoreRow) -> (String, String, String) {
@@ -198,7 +194,8 @@ fn detect_reports_a_truncated_last_line_and_keeps_the_rest() {
     );
     run.assert_success();
     assert!(
-        run.stderr.contains(&format!("{INPUT}:7: wrong field count")),
+        run.stderr
+            .contains(&format!("{INPUT}:7: wrong field count")),
         "{}",
         run.stderr
     );
@@ -214,7 +211,11 @@ fn detect_reports_a_truncated_last_line_and_keeps_the_rest() {
 #[test]
 fn detect_refuses_an_unknown_header_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    write_file(dir.path(), INPUT, "time,pod,cpu\n2026-01-01T00:00:00Z,a,1\n");
+    write_file(
+        dir.path(),
+        INPUT,
+        "time,pod,cpu\n2026-01-01T00:00:00Z,a,1\n",
+    );
     let run = run_cli(
         dir.path(),
         &["detect", "--input", INPUT, "--output", "scores.csv"],

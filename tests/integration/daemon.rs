@@ -3,8 +3,7 @@
 //! (one header, parseable rows, a valid insights document, everything scored).
 
 use crate::harness::{
-    append, bad_row_lines, read_insights, scored_batches, wait_until, Daemon, CSV, INSIGHTS,
-    OFFSET,
+    append, bad_row_lines, read_insights, scored_batches, wait_until, Daemon, CSV, INSIGHTS, OFFSET,
 };
 use k8s_monitor::csv_input::{Layout, RowParser};
 use k8s_monitor::metrics_row::CSV_HEADER;
@@ -37,7 +36,10 @@ fn daemon_detects_crash_loop_survives_bad_rows_and_stops_cleanly() {
             e["is_anomaly"] == serde_json::json!(true) && e["anomaly_type"] == "crash_loop"
         })
     });
-    assert!(crash["anomaly_probability"].as_f64().unwrap() >= 0.7, "{crash}");
+    assert!(
+        crash["anomaly_probability"].as_f64().unwrap() >= 0.7,
+        "{crash}"
+    );
 
     // Someone else appends a row with a non-number; one write, so it lands as one line.
     let marker = "itest-garbage-row";
@@ -63,18 +65,14 @@ fn daemon_detects_crash_loop_survives_bad_rows_and_stops_cleanly() {
         daemon.log_text().contains(&expected).then_some(())
     });
     // Still working: rows written after the bad one get scored.
-    wait_until(
-        Duration::from_secs(30),
-        "a batch after the bad row",
-        || {
-            daemon.assert_alive();
-            daemon
-                .batches()
-                .iter()
-                .any(|b| b.first_line > bad_line)
-                .then_some(())
-        },
-    );
+    wait_until(Duration::from_secs(30), "a batch after the bad row", || {
+        daemon.assert_alive();
+        daemon
+            .batches()
+            .iter()
+            .any(|b| b.first_line > bad_line)
+            .then_some(())
+    });
 
     let status = daemon.terminate(Duration::from_secs(30));
     assert!(status.success(), "exit status {status}");
@@ -94,7 +92,10 @@ fn daemon_detects_crash_loop_survives_bad_rows_and_stops_cleanly() {
         .skip(1)
         .filter_map(|(i, l)| {
             let no = i as u64 + 1;
-            parser.parse(no, l).err().map(|e| (no, e.reason().to_string()))
+            parser
+                .parse(no, l)
+                .err()
+                .map(|e| (no, e.reason().to_string()))
         })
         .collect();
     assert_eq!(bad, vec![(bad_line, "not_a_number".to_string())]);
@@ -109,8 +110,13 @@ fn daemon_detects_crash_loop_survives_bad_rows_and_stops_cleanly() {
         for f in INSIGHT_FIELDS {
             assert!(e.get(f).is_some(), "insight without {f}: {e}");
         }
-        let p = e["anomaly_probability"].as_f64().expect("numeric probability");
-        assert!((0.0..=1.0).contains(&p), "probability {p} outside [0, 1]: {e}");
+        let p = e["anomaly_probability"]
+            .as_f64()
+            .expect("numeric probability");
+        assert!(
+            (0.0..=1.0).contains(&p),
+            "probability {p} outside [0, 1]: {e}"
+        );
         // The default alert threshold is 0.7.
         assert_eq!(e["is_anomaly"].as_bool(), Some(p >= 0.7), "{e}");
         assert!(e["evidence"].is_array(), "{e}");
@@ -121,7 +127,11 @@ fn daemon_detects_crash_loop_survives_bad_rows_and_stops_cleanly() {
     // last scored batch ends on the last line.
     let offset: serde_json::Value =
         serde_json::from_slice(&std::fs::read(d.join(OFFSET)).unwrap()).unwrap();
-    assert_eq!(offset["offset"].as_u64(), Some(csv.len() as u64), "{offset}");
+    assert_eq!(
+        offset["offset"].as_u64(),
+        Some(csv.len() as u64),
+        "{offset}"
+    );
     assert_eq!(
         offset["next_line_no"].as_u64(),
         Some(lines.len() as u64 + 1),

@@ -62,11 +62,17 @@ fn same_seed_same_bytes_and_labels_parse() {
 
     // Labels: fault windows on pods of the data set, after the quiet period.
     let labels = read_labels(&d.join("a/labels.json")).unwrap();
-    assert!(!labels.is_empty(), "20 minutes with faults after 5 produced no fault");
+    assert!(
+        !labels.is_empty(),
+        "20 minutes with faults after 5 produced no fault"
+    );
     let quiet_until = first_ts.unwrap() + chrono::Duration::minutes(5);
     for w in &labels {
         assert!(w.start <= w.end, "{w:?}");
-        assert!(w.start >= quiet_until, "fault before --first-fault-after: {w:?}");
+        assert!(
+            w.start >= quiet_until,
+            "fault before --first-fault-after: {w:?}"
+        );
         assert!(
             pods.contains(&(w.namespace.clone(), w.pod.clone())),
             "labelled pod not in the data: {w:?}"

@@ -21,6 +21,7 @@ const POLL_EVERY: Duration = Duration::from_millis(50);
 /// A command for the binary, run in `dir`, with no `K8S_MONITOR_*` variable inherited from the
 /// developer's shell (they would change settings, or fail validation as unknown keys).
 pub fn command(dir: &Path) -> Command {
+    assert_binary_matches_library();
     let mut cmd = Command::new(BIN);
     cmd.current_dir(dir).stdin(Stdio::null());
     for (name, _) in std::env::vars_os() {
@@ -31,6 +32,38 @@ pub fn command(dir: &Path) -> Command {
     // Colours would only have to be stripped again; the parsers below cope either way.
     cmd.env("NO_COLOR", "1");
     cmd
+}
+
+/// Fails fast if [`BIN`] was not built from the sources this test links against.
+///
+/// The build directory is shared between worktrees, and `target/debug/k8s-monitor` is
+/// re-linked by whichever worktree built last, possibly while these tests run. Comparing the
+/// binary's built-in defaults with the library's catches the common case (another branch
+/// changed a default) instead of silently testing someone else's binary.
+fn assert_binary_matches_library() {
+    static CHECK: std::sync::Once = std::sync::Once::new();
+    CHECK.call_once(|| {
+        let empty = tempfile::tempdir().expect("tempdir");
+        let mut cmd = Command::new(BIN);
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("K8S_MONITOR_") {
+                cmd.env_remove(&name);
+            }
+        }
+        let out = cmd
+            .current_dir(empty.path())
+            .args(["run", "--print-config"])
+            .output()
+            .expect("run k8s-monitor --print-config");
+        let printed = String::from_utf8_lossy(&out.stdout);
+        let expected = k8s_monitor::settings::Settings::default().describe();
+        assert_eq!(
+            printed.trim_end(),
+            expected.trim_end(),
+            "{BIN} does not print this library's defaults: it was built from another \
+             worktree's sources (shared CARGO_TARGET_DIR). Re-run cargo test to re-link it."
+        );
+    });
 }
 
 /// Environment that makes the simulated daemon produce, score and fault within seconds.

@@ -20,7 +20,9 @@ fn legacy_csv() -> String {
         for (p, pod) in PODS.iter().enumerate() {
             let value = |col: &str| -> String {
                 match col {
-                    "Timestamp" => format!("2025-04-13 17:{:02}:{:02}", tick * 5 / 60, tick * 5 % 60),
+                    "Timestamp" => {
+                        format!("2025-04-13 17:{:02}:{:02}", tick * 5 / 60, tick * 5 % 60)
+                    }
                     "Pod Name" => pod.to_string(),
                     "Pod Age" => "3d".into(),
                     "CPU Usage (%)" => format!("{:.2}", 2.0 + p as f64 + (tick % 3) as f64 * 0.1),
@@ -94,22 +96,30 @@ fn daemon_moves_a_legacy_file_aside_instead_of_losing_it() {
     write_file(d, CSV, &legacy);
 
     let mut daemon = Daemon::run_fast(d, "daemon.log", &[]);
-    let aside = wait_until(Duration::from_secs(30), "the legacy file moved aside", || {
-        daemon.assert_alive();
-        std::fs::read_dir(d.join("data"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .find(|p| {
-                let name = p.file_name().unwrap().to_string_lossy();
-                name.starts_with("pod_metrics.csv.") && name.ends_with(".old")
-            })
-    });
+    let aside = wait_until(
+        Duration::from_secs(30),
+        "the legacy file moved aside",
+        || {
+            daemon.assert_alive();
+            std::fs::read_dir(d.join("data"))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .find(|p| {
+                    let name = p.file_name().unwrap().to_string_lossy();
+                    name.starts_with("pod_metrics.csv.") && name.ends_with(".old")
+                })
+        },
+    );
     // The new file gets canonical rows while the daemon keeps running.
-    wait_until(Duration::from_secs(30), "canonical rows in a new CSV", || {
-        daemon.assert_alive();
-        let text = std::fs::read_to_string(d.join(CSV)).ok()?;
-        (text.lines().count() > 1).then_some(())
-    });
+    wait_until(
+        Duration::from_secs(30),
+        "canonical rows in a new CSV",
+        || {
+            daemon.assert_alive();
+            let text = std::fs::read_to_string(d.join(CSV)).ok()?;
+            (text.lines().count() > 1).then_some(())
+        },
+    );
     let status = daemon.terminate(Duration::from_secs(30));
     assert!(status.success(), "exit status {status}");
 

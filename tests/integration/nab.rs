@@ -37,7 +37,13 @@ fn nab_series_spike_scores_above_the_calm_rows() {
     let run = run_cli(
         dir.path(),
         &[
-            "detect", "--format", "nab", "--input", "series.csv", "--output", "out.csv",
+            "detect",
+            "--format",
+            "nab",
+            "--input",
+            "series.csv",
+            "--output",
+            "out.csv",
         ],
     );
     run.assert_success();
@@ -78,12 +84,21 @@ fn nab_malformed_row_fails_naming_line_and_field() {
     let run = run_cli(
         dir.path(),
         &[
-            "detect", "--format", "nab", "--input", "series.csv", "--output", "out.csv",
+            "detect",
+            "--format",
+            "nab",
+            "--input",
+            "series.csv",
+            "--output",
+            "out.csv",
         ],
     );
     let err = run.assert_failure();
     assert!(err.contains("series.csv:3: field value"), "{err}");
-    assert!(!dir.path().join("out.csv").exists(), "a partial output was left");
+    assert!(
+        !dir.path().join("out.csv").exists(),
+        "a partial output was left"
+    );
 
     write_file(
         dir.path(),
@@ -93,7 +108,13 @@ fn nab_malformed_row_fails_naming_line_and_field() {
     let run = run_cli(
         dir.path(),
         &[
-            "detect", "--format", "nab", "--input", "series.csv", "--output", "out.csv",
+            "detect",
+            "--format",
+            "nab",
+            "--input",
+            "series.csv",
+            "--output",
+            "out.csv",
         ],
     );
     let err = run.assert_failure();

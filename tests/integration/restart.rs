@@ -2,7 +2,7 @@
 //! with SIGTERM, one killed with SIGKILL, one more stopped with SIGTERM; the dataset
 //! generator's `scored rows` audit lines (file line ranges) are then checked across all runs.
 
-use crate::harness::{bad_row_lines, scored_batches, Daemon, ScoredBatch, CSV, OFFSET};
+use crate::harness::{bad_row_lines, scored_batches, wait_until, Daemon, ScoredBatch, CSV, OFFSET};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -30,6 +30,13 @@ fn restarts_lose_nothing_and_score_each_row_once() {
         let mut daemon = Daemon::run_fast(d, &name, &[]);
         daemon.wait_for_batches(BATCHES_PER_RUN, WAIT);
         if run == 3 {
+            // Kill while rows are written but not yet scored, so the next run must pick up
+            // rows this one read (or not) and never finished.
+            let scored_to = daemon.batches().last().unwrap().last_line;
+            wait_until(WAIT, "rows written after the last scored batch", || {
+                let text = std::fs::read_to_string(d.join(CSV)).ok()?;
+                (text.lines().count() as u64 > scored_to).then_some(())
+            });
             daemon.kill_hard();
         } else {
             let status = daemon.terminate(STOP);
@@ -59,7 +66,10 @@ fn restarts_lose_nothing_and_score_each_row_once() {
         .enumerate()
         .flat_map(|(r, bs)| bs.iter().map(move |b| (r + 1, *b)))
         .collect();
-    assert_eq!(all[0].1.first_line, 2, "the first row (line 2) was not scored first");
+    assert_eq!(
+        all[0].1.first_line, 2,
+        "the first row (line 2) was not scored first"
+    );
     for pair in all.windows(2) {
         let ((run_a, a), (run_b, b)) = (pair[0], pair[1]);
         let expected = next_expected(a.last_line, &bad);

@@ -23,7 +23,13 @@ fn printed(out: &Finished, key: &str) -> String {
         .lines()
         .filter_map(|l| l.strip_prefix(&prefix))
         .collect();
-    assert_eq!(hits.len(), 1, "{key} printed {} times:\n{}", hits.len(), out.stdout);
+    assert_eq!(
+        hits.len(),
+        1,
+        "{key} printed {} times:\n{}",
+        hits.len(),
+        out.stdout
+    );
     hits[0].to_string()
 }
 
@@ -104,7 +110,10 @@ fn unknown_environment_variable_is_an_error_naming_it() {
         err.contains("environment variable K8S_MONITOR_COLLECTOR__NOPE: unknown key `NOPE`"),
         "{err}"
     );
-    assert!(err.contains("GENERATOR_INTERVAL"), "allowed keys not shown: {err}");
+    assert!(
+        err.contains("GENERATOR_INTERVAL"),
+        "allowed keys not shown: {err}"
+    );
 }
 
 #[test]
@@ -112,7 +121,10 @@ fn missing_explicit_config_file_is_an_error_naming_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = print_config(dir.path(), &[], &["--config", "missing.toml"]);
     let err = out.assert_failure();
-    assert!(err.contains("cannot read config file missing.toml"), "{err}");
+    assert!(
+        err.contains("cannot read config file missing.toml"),
+        "{err}"
+    );
 }
 
 /// The I/O cause is printed twice: `SettingsError::ReadConfigFile`'s message already embeds
