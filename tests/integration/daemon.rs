@@ -140,3 +140,24 @@ fn daemon_detects_crash_loop_survives_bad_rows_and_stops_cleanly() {
     let last = *scored_batches(&log).last().unwrap();
     assert_eq!(last.last_line, lines.len() as u64, "{last:?}");
 }
+
+#[test]
+fn sigint_stops_the_daemon_cleanly_with_everything_scored() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut daemon = Daemon::run_fast(d, "daemon.log", &[]);
+    daemon.wait_for_batches(2, Duration::from_secs(60));
+    let status = daemon.signal("INT", Duration::from_secs(30));
+    assert!(status.success(), "exit status {status}");
+    let log = daemon.log_text();
+    assert!(log.contains("SIGINT received"), "{log}");
+    assert!(log.contains("stopped cleanly"), "{log}");
+    let csv = std::fs::read(d.join(CSV)).unwrap();
+    let offset: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join(OFFSET)).unwrap()).unwrap();
+    assert_eq!(
+        offset["offset"].as_u64(),
+        Some(csv.len() as u64),
+        "{offset}"
+    );
+}

@@ -154,14 +154,19 @@ impl Daemon {
 
     /// Sends SIGTERM and waits (bounded) for the exit status.
     pub fn terminate(&mut self, limit: Duration) -> ExitStatus {
+        self.signal("TERM", limit)
+    }
+
+    /// Sends `kill -<sig>` and waits (bounded) for the exit status.
+    pub fn signal(&mut self, sig: &str, limit: Duration) -> ExitStatus {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill")
-            .args(["-TERM", &pid])
+            .args([&format!("-{sig}"), &pid])
             .status()
             .expect("run kill");
-        assert!(sent.success(), "kill -TERM {pid} failed");
+        assert!(sent.success(), "kill -{sig} {pid} failed");
         let child = &mut self.child;
-        wait_until(limit, "the daemon to exit after SIGTERM", || {
+        wait_until(limit, &format!("the daemon to exit after SIG{sig}"), || {
             child.try_wait().expect("try_wait")
         })
     }
@@ -344,4 +349,36 @@ pub fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
 pub fn read_insights(dir: &Path) -> Option<Vec<serde_json::Value>> {
     let bytes = std::fs::read(dir.join(INSIGHTS)).ok()?;
     serde_json::from_slice(&bytes).ok()
+}
+
+/// The parsers above decide what the audit tests see; if they silently matched nothing, the
+/// restart checks would pass on an empty list. Checked here against real log shapes.
+#[test]
+fn log_parsers_read_coloured_and_plain_lines() {
+    let coloured = "\u{1b}[2m2026-11-24T02:51:49Z\u{1b}[0m \u{1b}[34mDEBUG\u{1b}[0m scored rows \
+                    \u{1b}[3mrows\u{1b}[0m\u{1b}[2m=\u{1b}[0m60 \u{1b}[3mfirst_line\u{1b}[0m\
+                    \u{1b}[2m=\u{1b}[0m2 \u{1b}[3mlast_line\u{1b}[0m\u{1b}[2m=\u{1b}[0m61 pods=20";
+    let log = format!(
+        "{}\nDEBUG scored rows rows=0 first_line=0 last_line=0 pods=20\n\
+         WARN skipping bad row: data/pod_metrics.csv:62: field cpu_millicores: not a number\n\
+         DEBUG scored rows rows=40 first_line=63 last_line=102 pods=20\n",
+        strip_ansi(coloured)
+    );
+    assert_eq!(
+        scored_batches(&log),
+        vec![
+            ScoredBatch {
+                rows: 60,
+                first_line: 2,
+                last_line: 61
+            },
+            ScoredBatch {
+                rows: 40,
+                first_line: 63,
+                last_line: 102
+            },
+        ]
+    );
+    assert_eq!(bad_row_lines(&log, CSV), vec![62]);
+    assert_eq!(bad_row_lines(&log, "other.csv"), Vec::<u64>::new());
 }

@@ -148,3 +148,29 @@ fn daemon_moves_a_legacy_file_aside_instead_of_losing_it() {
     let new_rows = new.lines().count() as u64 - 1;
     assert_eq!(scored, (TICKS * PODS.len()) as u64 + new_rows);
 }
+
+/// The `scored rows` audit line gives a batch's first and last *line numbers*, but a batch that
+/// spans a rotation mixes two files: seen `rows=90 first_line=2 last_line=61` (30 legacy rows
+/// from the moved-aside file plus 60 rows of the new one). Such a line cannot be audited.
+#[test]
+#[ignore = "bug: a scored batch spanning a CSV rotation logs first_line from the old file and \
+            last_line from the new one (rows=90 first_line=2 last_line=61), so the exactly-once \
+            audit log is wrong across rotation (src/actors/dataset_generator.rs pending_lines \
+            ignores TailEvent::Rotated)"]
+fn audit_lines_stay_consistent_across_rotation() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("data")).unwrap();
+    write_file(d, CSV, &legacy_csv());
+    let mut daemon = Daemon::run_fast(d, "daemon.log", &[]);
+    daemon.wait_for_batches(2, Duration::from_secs(60));
+    let status = daemon.terminate(Duration::from_secs(30));
+    assert!(status.success(), "exit status {status}");
+    for b in scored_batches(&daemon.log_text()) {
+        assert_eq!(
+            b.rows,
+            b.last_line - b.first_line + 1,
+            "batch line range does not match its row count: {b:?}"
+        );
+    }
+}

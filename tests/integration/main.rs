@@ -1,5 +1,5 @@
 //! Integration tests: drive the real `k8s-monitor` binary in temporary directories, on the
-//! built-in simulator and hand-made files only (no network beyond nothing at all).
+//! built-in simulator and hand-made files only (no network).
 //!
 //! One test binary with a module per concern, so cargo links once and the tests share the
 //! helpers in [`harness`].
