@@ -1,0 +1,15 @@
+//! Integration tests: drive the real `k8s-monitor` binary in temporary directories, on the
+//! built-in simulator and hand-made files only (no network).
+//!
+//! One test binary with a module per concern, so cargo links once and the tests share the
+//! helpers in [`harness`].
+
+mod bad_input;
+mod daemon;
+mod detect;
+mod generate;
+mod harness;
+mod legacy;
+mod nab;
+mod restart;
+mod settings;

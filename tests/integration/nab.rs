@@ -1,0 +1,122 @@
+//! `detect --format nab`: a single `timestamp,value` series (the Numenta Anomaly Benchmark
+//! layout) scored online; a spike must stand out, and a malformed row is a clear error.
+
+use crate::harness::{run_cli, write_file};
+
+const ROWS: usize = 80;
+const SPIKE: usize = 60;
+
+/// A calm, slightly wavy series sampled every 5 minutes, with one spike at row `SPIKE`.
+fn series() -> Vec<(String, f64)> {
+    let start = chrono::NaiveDate::from_ymd_opt(2015, 3, 1)
+        .unwrap()
+        .and_hms_opt(0, 0, 0)
+        .unwrap();
+    (0..ROWS)
+        .map(|i| {
+            let t = start + chrono::Duration::minutes(5 * i as i64);
+            let v = if i == SPIKE {
+                400.0
+            } else {
+                40.0 + [0.0, 1.5, -1.0, 2.0, -0.5, 1.0, -1.5][i % 7]
+            };
+            (t.format("%Y-%m-%d %H:%M:%S").to_string(), v)
+        })
+        .collect()
+}
+
+#[test]
+fn nab_series_spike_scores_above_the_calm_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = series();
+    let mut text = String::from("timestamp,value\n");
+    for (t, v) in &input {
+        text.push_str(&format!("{t},{v}\n"));
+    }
+    write_file(dir.path(), "series.csv", &text);
+    let run = run_cli(
+        dir.path(),
+        &[
+            "detect",
+            "--format",
+            "nab",
+            "--input",
+            "series.csv",
+            "--output",
+            "out.csv",
+        ],
+    );
+    run.assert_success();
+
+    let out = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
+    let mut lines = out.lines();
+    assert_eq!(lines.next(), Some("timestamp,value,anomaly_score"));
+    let rows: Vec<(String, String, f64)> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            assert_eq!(f.len(), 3, "{l:?}");
+            (f[0].to_string(), f[1].to_string(), f[2].parse().unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len(), ROWS, "one output row per input row");
+    for ((t, v), (ot, ov, score)) in input.iter().zip(&rows) {
+        assert_eq!(t, ot, "timestamps are echoed");
+        assert_eq!(ov.parse::<f64>().unwrap(), *v, "values are echoed");
+        assert!((0.0..=1.0).contains(score), "score {score} outside [0, 1]");
+    }
+    // Calm rows: everything before the spike (after it, the spike is part of the history).
+    let calm_max = rows[..SPIKE].iter().map(|r| r.2).fold(0.0, f64::max);
+    let spike = rows[SPIKE].2;
+    assert!(
+        spike > calm_max,
+        "spike scored {spike}, not above the calm rows' maximum {calm_max}"
+    );
+}
+
+#[test]
+fn nab_malformed_row_fails_naming_line_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "series.csv",
+        "timestamp,value\n2015-03-01 00:00:00,40\n2015-03-01 00:05:00,abc\n",
+    );
+    let run = run_cli(
+        dir.path(),
+        &[
+            "detect",
+            "--format",
+            "nab",
+            "--input",
+            "series.csv",
+            "--output",
+            "out.csv",
+        ],
+    );
+    let err = run.assert_failure();
+    assert!(err.contains("series.csv:3: field value"), "{err}");
+    assert!(
+        !dir.path().join("out.csv").exists(),
+        "a partial output was left"
+    );
+
+    write_file(
+        dir.path(),
+        "series.csv",
+        "timestamp,value\n01/03/2015 00:00,40\n",
+    );
+    let run = run_cli(
+        dir.path(),
+        &[
+            "detect",
+            "--format",
+            "nab",
+            "--input",
+            "series.csv",
+            "--output",
+            "out.csv",
+        ],
+    );
+    let err = run.assert_failure();
+    assert!(err.contains("series.csv:2: field timestamp"), "{err}");
+}
