@@ -3,6 +3,7 @@
 use clap::Parser;
 use k8s_monitor::cli::{Cli, Command};
 use k8s_monitor::commands;
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -10,7 +11,8 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Run(args) => match commands::run::load_settings(args) {
             Ok(settings) if args.print_config => {
-                println!("{}", settings.describe());
+                // A closed pipe (`| head`) is not an error worth a panic.
+                let _ = writeln!(std::io::stdout(), "{}", settings.describe());
                 Ok(())
             }
             Ok(settings) => {
@@ -35,10 +37,24 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_chain(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes, each said once: our error types already include their cause in
+/// their message (so logs are complete), and anyhow's chain would repeat it.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// Logs to stderr (journald picks it up under systemd). `K8S_MONITOR_LOG` overrides the level.

@@ -50,6 +50,14 @@ impl DatasetGeneratorOptions {
     }
 }
 
+/// Consecutive data lines of one file.
+#[derive(Debug, Clone, Copy)]
+struct LineRange {
+    first: u64,
+    last: u64,
+    rows: u64,
+}
+
 /// The file may have changed (from the watcher thread).
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
@@ -62,14 +70,17 @@ pub struct DatasetGenerator {
     stats: IngestStats,
     replay: Vec<PodMetricsRow>,
     pending: Vec<PodMetricsRow>,
-    /// File line numbers of the first and last row in `pending` (for the audit log).
-    pending_lines: Option<(u64, u64)>,
+    /// Line ranges of the rows in `pending`, one per file (a rotation starts a new one): the
+    /// audit log of what was scored.
+    pending_lines: Vec<LineRange>,
     /// Read position after the last line read; saved once everything before it is scored.
     read_position: Option<TailPosition>,
     saved_position: Option<TailPosition>,
     model: Recipient<ScoreRows>,
     insights: Recipient<PublishScores>,
     _watch: Option<FileWatch>,
+    /// A rotation or truncation was seen since the last row: line numbers start over.
+    new_file_started: bool,
     scoring: bool,
     rows_scored: u64,
     bad_rows_logged: u64,
@@ -101,12 +112,13 @@ impl DatasetGenerator {
             stats: IngestStats::default(),
             replay: Vec::new(),
             pending: Vec::new(),
-            pending_lines: None,
+            pending_lines: Vec::new(),
             read_position: None,
             saved_position: saved,
             model,
             insights,
             _watch: None,
+            new_file_started: false,
             scoring: false,
             rows_scored: 0,
             bad_rows_logged: 0,
@@ -130,7 +142,15 @@ impl DatasetGenerator {
                 match item {
                     Tailed::Event(TailEvent::Header(h)) => self.use_header(&file, &h),
                     Tailed::Event(e) => {
-                        tracing::warn!(file = %file, event = ?e, "metrics CSV changed under us")
+                        if matches!(
+                            e,
+                            TailEvent::Rotated
+                                | TailEvent::Truncated
+                                | TailEvent::ResumeReset { .. }
+                        ) {
+                            self.new_file_started = true;
+                        }
+                        tracing::warn!(file = %file, event = ?e, "metrics CSV changed under us");
                     }
                     Tailed::Line(line) => {
                         let Some(parser) = self.parser.as_mut() else {
@@ -148,8 +168,18 @@ impl DatasetGenerator {
                             Ok(row) if line.already_processed => self.replay.push(row),
                             Ok(row) => {
                                 self.pending.push(row);
-                                let first = self.pending_lines.map_or(line.no, |(f, _)| f);
-                                self.pending_lines = Some((first, line.no));
+                                match self.pending_lines.last_mut() {
+                                    Some(r) if !self.new_file_started => {
+                                        r.last = line.no;
+                                        r.rows += 1;
+                                    }
+                                    _ => self.pending_lines.push(LineRange {
+                                        first: line.no,
+                                        last: line.no,
+                                        rows: 1,
+                                    }),
+                                }
+                                self.new_file_started = false;
                             }
                             Err(e) => {
                                 if !line.already_processed
@@ -223,7 +253,7 @@ impl DatasetGenerator {
             return;
         }
         let rows = std::mem::take(&mut self.pending);
-        let lines = self.pending_lines.take();
+        let lines = std::mem::take(&mut self.pending_lines);
         let n = rows.len();
         self.scoring = true;
         self.model
@@ -246,21 +276,22 @@ impl DatasetGenerator {
             MailboxError,
         >,
         n: usize,
-        lines: Option<(u64, u64)>,
+        lines: Vec<LineRange>,
         position: TailPosition,
     ) {
         match res {
             Ok(Ok(scored)) => {
                 self.rows_scored += n as u64;
-                // The line range makes exactly-once scoring auditable from the log.
-                let (first_line, last_line) = lines.unwrap_or_default();
-                tracing::debug!(
-                    rows = n,
-                    first_line,
-                    last_line,
-                    pods = scored.pods_tracked,
-                    "scored rows"
-                );
+                // The line ranges make exactly-once scoring auditable from the log.
+                for r in &lines {
+                    tracing::debug!(
+                        rows = r.rows,
+                        first_line = r.first,
+                        last_line = r.last,
+                        pods = scored.pods_tracked,
+                        "scored rows"
+                    );
+                }
                 if let Some(parser) = self.parser.as_mut() {
                     for k in &scored.evicted {
                         parser.forget_pod(&k.namespace, &k.pod);
@@ -365,7 +396,7 @@ impl Handler<Shutdown> for DatasetGenerator {
         self.read_new();
         let replay = std::mem::take(&mut self.replay);
         let rows = std::mem::take(&mut self.pending);
-        let lines = self.pending_lines.take();
+        let lines = std::mem::take(&mut self.pending_lines);
         let position = self.read_position.clone();
         let n = rows.len();
         Box::pin(

@@ -1,8 +1,10 @@
 //! `k8s-monitor detect`: scores a CSV offline with the daemon's own pipeline.
 //!
-//! Causal and deterministic: rows are scored in file order, each against earlier rows only, so
-//! the score of a row never changes when later rows are added. The output appears only when
-//! complete (written to a temporary file and renamed).
+//! Causal and deterministic: rows are scored in file order, a timestamp at a time. The rows of
+//! one timestamp are one observation of the cluster and are compared with each other (sibling
+//! replicas); each is compared with the history of earlier timestamps only. So the scores of a
+//! timestamp never change when rows of later timestamps are added. The output appears only
+//! when complete (written to a temporary file and renamed).
 
 use crate::atomic_file::AtomicFile;
 use crate::cli::{DetectArgs, DetectFormat};

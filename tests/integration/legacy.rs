@@ -153,10 +153,6 @@ fn daemon_moves_a_legacy_file_aside_instead_of_losing_it() {
 /// spans a rotation mixes two files: seen `rows=90 first_line=2 last_line=61` (30 legacy rows
 /// from the moved-aside file plus 60 rows of the new one). Such a line cannot be audited.
 #[test]
-#[ignore = "bug: a scored batch spanning a CSV rotation logs first_line from the old file and \
-            last_line from the new one (rows=90 first_line=2 last_line=61), so the exactly-once \
-            audit log is wrong across rotation (src/actors/dataset_generator.rs pending_lines \
-            ignores TailEvent::Rotated)"]
 fn audit_lines_stay_consistent_across_rotation() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
