@@ -42,6 +42,10 @@ pub struct StatisticalSettings {
     pub rollout_window: u64,
     /// CPU utilisation of its limit counted as saturated.
     pub cpu_saturation: f64,
+    /// A steady memory climb reaching the limit within this many minutes is a leak.
+    pub leak_horizon_minutes: f64,
+    /// How well memory must fit a straight line (R²) to count as a steady climb.
+    pub leak_min_r_squared: f64,
 }
 
 impl Default for StatisticalSettings {
@@ -56,6 +60,8 @@ impl Default for StatisticalSettings {
             min_error_rate: 0.5,
             rollout_window: 240,
             cpu_saturation: 0.9,
+            leak_horizon_minutes: 15.0,
+            leak_min_r_squared: 0.7,
         }
     }
 }
@@ -244,6 +250,32 @@ impl StatisticalEnsemble {
                     1.0,
                     "memory close to its limit and rising",
                 ));
+            }
+        }
+        if let Some(t) = f.memory_trend.filter(|_| warm) {
+            if let Some(minutes) = t.minutes_to_limit {
+                let steady = t.r_squared >= s.leak_min_r_squared;
+                let high = f.memory_utilisation.is_some_and(|u| u >= 0.5);
+                // A sawtooth climbs too, but within its usual range; a leak leaves it.
+                let above_normal = f.z(Signal::Memory) >= 2.0;
+                if steady && high && above_normal && minutes <= s.leak_horizon_minutes {
+                    let p = if minutes <= s.leak_horizon_minutes / 3.0 {
+                        0.9
+                    } else {
+                        0.8
+                    };
+                    candidates.push((p, AnomalyType::MemoryLeak));
+                    evidence.push(rule(
+                        "memory_minutes_to_limit",
+                        round4(minutes),
+                        s.leak_horizon_minutes,
+                        &format!(
+                            "memory growing {:.1} MiB/min; limit reached in about {:.0} min",
+                            t.bytes_per_minute / 1048576.0,
+                            minutes.ceil()
+                        ),
+                    ));
+                }
             }
         }
         state.last_memory_utilisation = f.memory_utilisation;

@@ -42,6 +42,8 @@ pub struct FeatureRow {
     pub not_ready_recent: u32,
     pub cpu_utilisation: Option<f64>,
     pub memory_utilisation: Option<f64>,
+    /// Recent memory growth and the time it leaves until the limit.
+    pub memory_trend: Option<super::trend::MemoryTrend>,
     /// Whether at least one sibling replica was measured in the same tick.
     pub has_peers: bool,
 }

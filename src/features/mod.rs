@@ -14,6 +14,7 @@ pub mod peers;
 pub mod pod_key;
 pub mod signal;
 pub mod tick_features;
+pub mod trend;
 
 pub use feature_row::FeatureRow;
 pub use history::{HistoryStore, PodHistory};

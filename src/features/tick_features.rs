@@ -6,6 +6,7 @@ use super::history::HistoryStore;
 use super::peers::fill_peer_signals;
 use super::pod_key::{workload_of, PodKey};
 use super::signal::{own_values, SIGNAL_COUNT};
+use super::trend::memory_trend;
 use crate::metrics_row::{PodMetricsRow, PodPhase};
 use chrono::{DateTime, Utc};
 use std::time::Duration;
@@ -125,6 +126,10 @@ impl FeatureBuilder {
                 not_ready_recent: not_ready,
                 cpu_utilisation: utilisation(row.cpu_millicores, row.cpu_limit_millicores),
                 memory_utilisation: utilisation(row.memory_bytes, row.memory_limit_bytes),
+                memory_trend: prev.and_then(|h| {
+                    let step = sampling_interval_secs(h)?;
+                    memory_trend(&h.samples, row.memory_bytes, row.memory_limit_bytes, step)
+                }),
                 has_peers,
             });
         }
@@ -157,6 +162,13 @@ fn fully_ready(row: &PodMetricsRow) -> Option<bool> {
         (Some(r), Some(t)) if t > 0 => Some(r >= t),
         _ => None,
     }
+}
+
+/// A pod's mean sampling interval so far.
+fn sampling_interval_secs(h: &super::history::PodHistory) -> Option<f64> {
+    let spans = h.samples_seen.checked_sub(1).filter(|n| *n > 0)?;
+    let secs = (h.last_seen - h.first_seen).num_milliseconds() as f64 / 1000.0;
+    Some(secs / spans as f64)
 }
 
 fn ratio(a: Option<u32>, b: Option<u32>) -> Option<f64> {
