@@ -4,6 +4,7 @@
 //! One test binary with a module per concern, so cargo links once and the tests share the
 //! helpers in [`harness`].
 
+mod accuracy;
 mod bad_input;
 mod daemon;
 mod detect;
