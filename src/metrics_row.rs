@@ -138,11 +138,11 @@ impl PodMetricsRow {
     pub fn write_csv_line(&self, out: &mut String) {
         out.push_str(&self.timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, true));
         out.push(',');
-        push_text(out, &self.namespace);
+        push_csv_text(out, &self.namespace);
         out.push(',');
-        push_text(out, &self.pod);
+        push_csv_text(out, &self.pod);
         out.push(',');
-        push_text(out, &self.node);
+        push_csv_text(out, &self.node);
         out.push(',');
         if let Some(p) = self.phase {
             out.push_str(p.as_str());
@@ -192,12 +192,12 @@ impl PodMetricsRow {
 
 fn push_opt_text(out: &mut String, v: &Option<String>) {
     if let Some(v) = v {
-        push_text(out, v);
+        push_csv_text(out, v);
     }
 }
 
 /// RFC 4180 quoting, with CR/LF folded to spaces (one record per line).
-fn push_text(out: &mut String, v: &str) {
+pub(crate) fn push_csv_text(out: &mut String, v: &str) {
     let needs_quotes = v.contains([',', '"', '\n', '\r']);
     if !needs_quotes {
         out.push_str(v);

@@ -68,11 +68,7 @@ pub fn detect_canonical(
     legacy_namespace: &str,
 ) -> anyhow::Result<DetectSummary> {
     let label = input.display().to_string();
-    let mut lines = open_lines(input)?;
-    let header = lines
-        .next()
-        .transpose()?
-        .with_context(|| format!("{label} is empty: expected a header line"))?;
+    let (header, lines) = open_with_header(input)?;
     let layout = Layout::detect(&label, &header, legacy_namespace)?;
     let mut parser = RowParser::new(label.clone(), layout);
     let mut pipeline = ScoringPipeline::from_settings(settings);
@@ -145,11 +141,7 @@ pub fn detect_nab(
     output: &Path,
 ) -> anyhow::Result<DetectSummary> {
     let label = input.display().to_string();
-    let mut lines = open_lines(input)?;
-    let header = lines
-        .next()
-        .transpose()?
-        .with_context(|| format!("{label} is empty: expected the header timestamp,value"))?;
+    let (header, lines) = open_with_header(input)?;
     if header.trim() != "timestamp,value" {
         bail!("{label}:1: expected the NAB header `timestamp,value`, found {header:?}");
     }
@@ -203,6 +195,18 @@ pub fn detect_nab(
     out.commit()
         .with_context(|| format!("writing {}", output.display()))?;
     Ok(summary)
+}
+
+/// The header line of a file and an iterator over the rest.
+fn open_with_header(
+    path: &Path,
+) -> anyhow::Result<(String, impl Iterator<Item = std::io::Result<String>>)> {
+    let mut lines = open_lines(path)?;
+    let header = lines
+        .next()
+        .transpose()?
+        .with_context(|| format!("{} is empty: expected a header line", path.display()))?;
+    Ok((header, lines))
 }
 
 /// Lines of a file; invalid UTF-8 is replaced (the parser then rejects that row by field).

@@ -4,6 +4,7 @@
 //! Timestamps are RFC 3339 UTC, the probability has 4 decimals, `is_anomaly` is `true`/`false`
 //! and `anomaly_type` is a snake_case name or empty.
 
+use crate::metrics_row::push_csv_text as push_text;
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::io::{self, Write};
 use std::path::Path;
@@ -52,23 +53,6 @@ impl ScoreRow {
         }
         out.push('\n');
     }
-}
-
-/// RFC 4180 quoting when needed; CR/LF become spaces so one record is always one line.
-fn push_text(out: &mut String, v: &str) {
-    if !v.contains([',', '"', '\n', '\r']) {
-        out.push_str(v);
-        return;
-    }
-    out.push('"');
-    for c in v.chars() {
-        match c {
-            '"' => out.push_str("\"\""),
-            '\n' | '\r' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 /// Streams score rows to any writer, writing the header before the first row.
