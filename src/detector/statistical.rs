@@ -417,3 +417,125 @@ fn round4(v: f64) -> f64 {
         v
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::FeatureBuilder;
+    use crate::metrics_row::PodMetricsRow;
+    use std::time::Duration;
+
+    const PODS: [&str; 3] = [
+        "web-5d8f7c9b4-bbbbb",
+        "web-5d8f7c9b4-ccccc",
+        "web-5d8f7c9b4-ddddd",
+    ];
+
+    fn healthy(t: i64, pod: &str, load: f64) -> PodMetricsRow {
+        let ts = chrono::DateTime::from_timestamp(1_700_000_000 + 5 * t, 0).unwrap();
+        let mut r = PodMetricsRow::empty(ts, "shop", pod);
+        r.phase = Some(PodPhase::Running);
+        r.restarts = Some(0);
+        r.ready_containers = Some(1);
+        r.total_containers = Some(1);
+        // Deterministic small wobble so the baselines have a spread.
+        let wobble = 1.0 + 0.03 * ((t as f64 * 0.7 + pod.len() as f64).sin());
+        r.cpu_millicores = Some(100.0 * load * wobble);
+        r.memory_bytes = Some(200e6 * wobble);
+        r.memory_limit_bytes = Some(400e6);
+        r.net_rx_bytes_per_s = Some(1e6 * load * wobble);
+        r.net_tx_bytes_per_s = Some(5e5 * load * wobble);
+        r
+    }
+
+    /// Runs `ticks` ticks; `change` may alter each row. Returns the scores of the last tick.
+    fn run(
+        ticks: i64,
+        change: impl Fn(i64, &str, &mut PodMetricsRow),
+    ) -> (Vec<PodScore>, Vec<Vec<PodScore>>) {
+        let mut fb = FeatureBuilder::new(720, Duration::from_secs(300));
+        let mut scorer = StatisticalEnsemble::new(StatisticalSettings::default());
+        let mut all = Vec::new();
+        for t in 0..ticks {
+            let rows: Vec<_> = PODS
+                .iter()
+                .map(|p| {
+                    let mut r = healthy(t, p, 1.0);
+                    change(t, p, &mut r);
+                    r
+                })
+                .collect();
+            let f = fb.tick(&rows).unwrap();
+            all.push(scorer.score(&f));
+        }
+        (all.last().unwrap().clone(), all)
+    }
+
+    #[test]
+    fn a_swell_on_every_replica_is_not_an_anomaly() {
+        let (_, all) = run(200, |t, _, r| {
+            if t >= 120 {
+                let swell = 1.0 + (t - 120) as f64 / 40.0; // up to 3x
+                *r = healthy(t, &r.pod.clone(), swell);
+            }
+        });
+        assert!(all.iter().flatten().all(|s| !s.is_anomaly));
+    }
+
+    #[test]
+    fn the_same_rise_on_one_replica_is() {
+        // Checked 10 ticks after the rise: once a change fills about a quarter of the history
+        // window, the quartiles move and it becomes the pod's new normal.
+        let (last, _) = run(130, |t, pod, r| {
+            if t >= 120 && pod == PODS[0] {
+                r.cpu_millicores = r.cpu_millicores.map(|c| c * 3.0);
+            }
+        });
+        assert!(last[0].is_anomaly, "{:?}", last[0]);
+        // CPU alone rising, with no limit to compare with: saturation.
+        assert_eq!(last[0].anomaly_type, Some(AnomalyType::CpuSaturation));
+        assert!(last[0].evidence.iter().any(|e| e.feature == "cpu"));
+        assert!(!last[1].is_anomaly && !last[2].is_anomaly);
+    }
+
+    #[test]
+    fn crash_loop_is_reported_without_history_and_statistics_wait_for_it() {
+        let (_, all) = run(3, |t, pod, r| {
+            if pod == PODS[1] {
+                r.reason = Some("CrashLoopBackOff".into());
+                r.restarts = Some(t as u32);
+                r.ready_containers = Some(0);
+            }
+            if pod == PODS[2] {
+                r.cpu_millicores = Some(5000.0); // no baseline yet: not judged
+            }
+        });
+        let first = &all[0];
+        assert!(first[1].is_anomaly);
+        assert_eq!(first[1].anomaly_type, Some(AnomalyType::CrashLoop));
+        assert_eq!(first[1].severity, Severity::Critical);
+        assert!(all.iter().all(|tick| !tick[2].is_anomaly));
+    }
+
+    #[test]
+    fn a_leak_is_flagged_before_the_oom_kill() {
+        let (_, all) = run(260, |t, pod, r| {
+            if pod == PODS[0] && t >= 120 {
+                // +1.2 MB per 5 s: 200 MB -> 368 MB over 140 ticks; limit 400 MB.
+                r.memory_bytes = Some(200e6 + (t - 120) as f64 * 1.2e6);
+            }
+        });
+        let first_alert = all.iter().position(|tick| tick[0].is_anomaly);
+        let first_alert = first_alert.expect("leak flagged");
+        assert!(first_alert < 260, "flagged before reaching the limit");
+        assert_eq!(
+            all[first_alert][0].anomaly_type,
+            Some(AnomalyType::MemoryLeak)
+        );
+        let last = all.last().unwrap();
+        assert!(last[0]
+            .evidence
+            .iter()
+            .any(|e| e.feature == "memory_minutes_to_limit"));
+    }
+}
