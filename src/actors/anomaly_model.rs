@@ -84,3 +84,87 @@ impl Handler<ScoreRows> for AnomalyModel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detector::AnomalyScorer;
+    use crate::features::{FeatureBuilder, FeatureRow};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// Panics on its first call ever (shared across restarts), then scores everything 0.
+    struct PanicsOnce(Arc<AtomicUsize>);
+
+    impl AnomalyScorer for PanicsOnce {
+        fn name(&self) -> &'static str {
+            "panics-once"
+        }
+        fn score(&mut self, features: &[FeatureRow]) -> Vec<PodScore> {
+            if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("scorer bug");
+            }
+            features
+                .iter()
+                .map(|f| PodScore {
+                    timestamp: f.timestamp,
+                    namespace: f.key.namespace.clone(),
+                    pod: f.key.pod.clone(),
+                    node: f.node.clone(),
+                    workload: f.workload.clone(),
+                    anomaly_probability: 0.0,
+                    is_anomaly: false,
+                    anomaly_type: None,
+                    severity: crate::detector::Severity::Info,
+                    evidence: vec![],
+                })
+                .collect()
+        }
+        fn forget(&mut self, _pods: &[PodKey]) {}
+    }
+
+    fn row(t: i64) -> PodMetricsRow {
+        let ts = chrono::DateTime::from_timestamp(1_700_000_000 + t, 0).unwrap();
+        PodMetricsRow::empty(ts, "ns", "pod-a")
+    }
+
+    #[test]
+    fn a_panicking_model_is_restarted_and_keeps_serving() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let factories = Arc::new(AtomicUsize::new(0));
+        let (c, f) = (calls.clone(), factories.clone());
+        actix::System::new().block_on(async move {
+            let model = SyncArbiter::start(1, move || {
+                f.fetch_add(1, Ordering::SeqCst);
+                let features = FeatureBuilder::new(16, Duration::from_secs(60));
+                AnomalyModel::new(ScoringPipeline::new(
+                    features,
+                    Box::new(PanicsOnce(c.clone())),
+                ))
+            });
+            let first = model
+                .send(ScoreRows {
+                    replay: vec![],
+                    rows: vec![row(0)],
+                })
+                .await
+                .expect("actor answers even when scoring panicked");
+            assert!(first.unwrap_err().message.contains("scorer bug"));
+            let second = model
+                .send(ScoreRows {
+                    replay: vec![],
+                    rows: vec![row(5)],
+                })
+                .await
+                .expect("restarted actor answers");
+            assert_eq!(second.unwrap().scores.len(), 1);
+        });
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+        assert_eq!(
+            factories.load(Ordering::SeqCst),
+            2,
+            "a fresh actor after the panic"
+        );
+    }
+}

@@ -93,3 +93,70 @@ impl Handler<Shutdown> for Collector {
         self.stopped = true;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::metrics_row::PodMetricsRow;
+    use crate::source::SourceError;
+    use chrono::{DateTime, Utc};
+    use std::sync::{Arc, Mutex};
+
+    /// Panics on its second collection, works otherwise.
+    struct FlakySource(u32);
+
+    impl MetricsSource for FlakySource {
+        fn name(&self) -> &'static str {
+            "flaky"
+        }
+        fn collect(&mut self, now: DateTime<Utc>) -> Result<Vec<PodMetricsRow>, SourceError> {
+            self.0 += 1;
+            if self.0 == 2 {
+                panic!("source bug");
+            }
+            Ok(vec![PodMetricsRow::empty(now, "ns", "pod-a")])
+        }
+    }
+
+    struct Recorder(Arc<Mutex<usize>>);
+
+    impl Actor for Recorder {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<AppendRows> for Recorder {
+        type Result = ();
+        fn handle(&mut self, msg: AppendRows, _: &mut Context<Self>) {
+            *self.0.lock().unwrap() += msg.0.len();
+        }
+    }
+
+    #[test]
+    fn a_panicking_source_restarts_the_collector_which_keeps_collecting() {
+        let rows = Arc::new(Mutex::new(0));
+        let seen = rows.clone();
+        actix::System::new().block_on(async move {
+            let sink = Recorder(seen.clone()).start().recipient();
+            let _collector = Supervisor::start(move |_| {
+                Collector::new(
+                    Box::new(FlakySource(0)),
+                    Duration::from_millis(20),
+                    sink,
+                    Arc::new(SystemClock),
+                )
+            });
+            // Bounded wait for rows collected after the panic (the 2nd collection panicked).
+            for _ in 0..250 {
+                if *seen.lock().unwrap() >= 3 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
+        assert!(
+            *rows.lock().unwrap() >= 3,
+            "collection went on after the panic"
+        );
+    }
+}
