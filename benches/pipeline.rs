@@ -11,8 +11,12 @@
 //! - `generate/1000`: [`SimulatedCluster::tick`] + [`PodMetricsRow::write_csv_line`].
 //! - `parse_only/10000`: [`RowParser::parse`] alone, to separate ingest from features.
 //!
-//! Run: `cargo bench --bench pipeline` (a few minutes, most of it warming the pipelines; add a
-//! filter such as `-- ingest_features_score/1000` to run one benchmark and pay only its warm-up).
+//! Run: `cargo bench --bench pipeline` (about 5 minutes on 2 cores, most of it warming the
+//! pipelines; add a filter such as `-- ingest_features_score/1000` to run one benchmark and pay
+//! only its warm-up). Warming goes through `score_rows` tick by tick — the library has no way to
+//! fill history without scoring — so it costs O(pods × history²): 1,000 pods × 720 takes ~2 min.
+//! Profile one benchmark without criterion's analysis:
+//! `perf record -g <bench binary> --bench 'ingest_features_score/1000$' --profile-time 15`.
 //!
 //! Setup (warm-up) is not timed. The pipeline keeps state and the parser rejects rows that are not
 //! newer than the pod's last one, so every timed iteration gets the *next* tick's lines, generated
