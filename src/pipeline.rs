@@ -8,6 +8,9 @@ use crate::features::tick_features::ticks;
 use crate::features::{FeatureBuilder, FeatureError, PodKey};
 use crate::metrics_row::PodMetricsRow;
 
+/// Ticks at the end of a replay that are scored to warm the scorer (10 min at 5 s).
+pub const REPLAY_SCORED_TICKS: usize = 120;
+
 pub struct ScoringPipeline {
     features: FeatureBuilder,
     scorer: Box<dyn AnomalyScorer>,
@@ -25,6 +28,31 @@ impl ScoringPipeline {
     /// Pods currently remembered.
     pub fn pods_tracked(&self) -> usize {
         self.features.history().len()
+    }
+
+    /// Rebuilds state from rows scored before a restart, without scoring them again: older
+    /// ticks only fill the history; the last [`REPLAY_SCORED_TICKS`] go through the scorer too
+    /// (results dropped) so its short-term state (smoothing, rollouts, readiness) is warm.
+    /// Costs pods × history instead of pods × history²; the scores that follow equal those of
+    /// a pipeline that never restarted (tested below).
+    pub fn replay(&mut self, rows: &[PodMetricsRow]) -> Result<Vec<PodKey>, FeatureError> {
+        let ticks: Vec<&[PodMetricsRow]> = ticks(rows).collect();
+        let scored_from = ticks.len().saturating_sub(REPLAY_SCORED_TICKS);
+        let mut evicted = Vec::new();
+        for (j, tick) in ticks.into_iter().enumerate() {
+            if j < scored_from {
+                self.features.remember(tick);
+            } else {
+                let features = self.features.tick(tick)?;
+                self.scorer.score(&features);
+            }
+            let gone = self.features.evict(tick[0].timestamp);
+            if !gone.is_empty() {
+                self.scorer.forget(&gone);
+                evicted.extend(gone);
+            }
+        }
+        Ok(evicted)
     }
 
     /// Scores time-ordered rows; one score per row, in the same order. Pods silent for longer
@@ -59,5 +87,52 @@ impl ScoringPipeline {
             ..StatisticalSettings::default()
         });
         ScoringPipeline::new(features, Box::new(scorer))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Settings;
+    use crate::simulator::{SimulatedCluster, SimulatorSettings};
+    use std::time::Duration;
+
+    #[test]
+    fn scores_after_a_replay_equal_scores_without_a_restart() {
+        let start = "2026-01-05T00:00:00Z".parse().unwrap();
+        let mut cluster = SimulatedCluster::new(
+            &SimulatorSettings {
+                pods: 20,
+                seed: 3,
+                first_fault_after: Duration::from_secs(40 * 60),
+                mean_time_between_faults: Duration::from_secs(120),
+                ..SimulatorSettings::default()
+            },
+            start,
+        );
+        let rows_until = |cluster: &mut SimulatedCluster, from: i64, to: i64| {
+            (from..to)
+                .flat_map(|t| cluster.tick(start + chrono::Duration::seconds(5 * t)))
+                .collect::<Vec<_>>()
+        };
+        let before = rows_until(&mut cluster, 0, 480); // 40 min, replayed after a "restart"
+        let after = rows_until(&mut cluster, 480, 840); // 30 min with faults, scored
+        let settings = Settings::default();
+
+        let mut throughout = ScoringPipeline::from_settings(&settings);
+        throughout.score_rows(&before).unwrap();
+        let (expected, _) = throughout.score_rows(&after).unwrap();
+
+        let mut restarted = ScoringPipeline::from_settings(&settings);
+        restarted.replay(&before).unwrap();
+        let (got, _) = restarted.score_rows(&after).unwrap();
+
+        assert_eq!(expected.len(), got.len());
+        assert!(
+            expected.iter().any(|s| s.is_anomaly),
+            "the window has faults"
+        );
+        let differ = expected.iter().zip(&got).filter(|(a, b)| a != b).count();
+        assert_eq!(differ, 0, "{differ} of {} scores differ", expected.len());
     }
 }

@@ -64,7 +64,7 @@ impl Handler<ScoreRows> for AnomalyModel {
             tracing::debug_span!("score_rows", rows = n, replay = msg.replay.len()).entered();
         let failed = |message: String| ScoringFailed { rows: n, message };
         let result = super::catch_panic(|| {
-            let (_, mut evicted) = self.pipeline.score_rows(&msg.replay)?;
+            let mut evicted = self.pipeline.replay(&msg.replay)?;
             let (scores, more) = self.pipeline.score_rows(&msg.rows)?;
             evicted.extend(more);
             Ok::<_, crate::features::FeatureError>((scores, evicted))

@@ -1,47 +1,82 @@
-//! Per-pod baselines and robust z-scores, computed with Polars.
+//! Per-pod baselines, aggregated with Polars: median, robust scale, mean, std and count of
+//! every signal over a pod's history.
 //!
-//! For each pod in a tick, its history *before* the tick is aggregated (median, quartiles, mean,
-//! std, count per signal) and the tick's value is scored against it:
-//! `z = (x − median) / max(IQR / 1.349, floor)` — the IQR/1.349 is the normal-equivalent standard
-//! deviation, so z reads like an ordinary z-score but one outlier in the history cannot move it.
+//! The robust scale is `max(IQR / 1.349, floor)`: the normal-equivalent standard deviation, so
+//! `z = (x − median) / scale` reads like an ordinary z-score, but one outlier in the history
+//! cannot move it. Baselines are cached per pod and refreshed every few samples
+//! ([`refresh_every`]): they move slowly, and recomputing thousands of windows every tick was
+//! 95% of the cost of a tick.
 
 use super::signal::{SIGNALS, SIGNAL_COUNT};
 use polars::prelude::*;
 use std::collections::VecDeque;
 
-/// Baseline statistics and z-scores for the rows of one tick, in row order.
-#[derive(Debug, Clone, Default)]
-pub struct Baselines {
-    pub median: Vec<[f64; SIGNAL_COUNT]>,
-    pub mean: Vec<[f64; SIGNAL_COUNT]>,
-    pub std: Vec<[f64; SIGNAL_COUNT]>,
-    /// Robust scale (IQR/1.349, floored): the denominator of `z`.
-    pub scale: Vec<[f64; SIGNAL_COUNT]>,
-    /// Measured samples behind each baseline.
-    pub count: Vec<[u32; SIGNAL_COUNT]>,
-    /// Robust z-score of the current value; NaN when the value or the baseline is missing.
-    pub z: Vec<[f64; SIGNAL_COUNT]>,
+/// Samples between two refreshes of an established pod's baseline.
+pub const REFRESH_SAMPLES: u64 = 12;
+
+/// How many new samples a pod's cached baseline may lag behind: every sample while the pod is
+/// young (its baseline changes fast), then up to [`REFRESH_SAMPLES`] — never more than a tenth
+/// of its history.
+pub fn refresh_every(samples_seen: u64) -> u64 {
+    (samples_seen / 10).clamp(1, REFRESH_SAMPLES)
 }
 
-/// Computes baselines for `current[i]` against `history[i]` (None: a pod never seen before).
-pub fn compute(
-    history: &[Option<&VecDeque<[f32; SIGNAL_COUNT]>>],
-    current: &[[f64; SIGNAL_COUNT]],
-) -> PolarsResult<Baselines> {
-    assert_eq!(history.len(), current.len());
-    let n_rows = current.len();
-    let hist_len: usize = history.iter().flatten().map(|h| h.len()).sum();
+/// The sample count at which the baseline in use should have been computed. Refreshes fall on
+/// fixed sample counts, not "N after the last one", so a pipeline rebuilt by a replay is back
+/// on the same schedule, with the same baselines, after one interval.
+pub fn refresh_point(samples_seen: u64) -> u64 {
+    samples_seen - samples_seen % refresh_every(samples_seen)
+}
 
-    // History frame: idx | one f64 column per signal (null = not measured).   [hist_len rows]
-    let mut idx: Vec<u32> = Vec::with_capacity(hist_len);
-    let mut cols: Vec<Vec<Option<f64>>> = (0..SIGNAL_COUNT)
-        .map(|_| Vec::with_capacity(hist_len))
+/// A pod's baseline over its history, on the transformed scale of each signal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Baseline {
+    pub median: [f64; SIGNAL_COUNT],
+    pub mean: [f64; SIGNAL_COUNT],
+    pub std: [f64; SIGNAL_COUNT],
+    /// Robust scale (IQR/1.349, floored): the denominator of `z`.
+    pub scale: [f64; SIGNAL_COUNT],
+    /// Measured samples behind each statistic.
+    pub count: [u32; SIGNAL_COUNT],
+    /// The pod's `samples_seen` when this was computed.
+    pub at_sample: u64,
+}
+
+impl Baseline {
+    /// Robust z-score of `values` against this baseline; NaN where either is missing.
+    pub fn z(&self, values: &[f64; SIGNAL_COUNT]) -> [f64; SIGNAL_COUNT] {
+        let mut z = [f64::NAN; SIGNAL_COUNT];
+        for k in 0..SIGNAL_COUNT {
+            if self.count[k] > 0 {
+                z[k] = (values[k] - self.median[k]) / self.scale[k];
+            }
+        }
+        z
+    }
+}
+
+/// Which statistic of a [`Baseline`] a result column fills.
+type StatField = fn(&mut Baseline) -> &mut [f64; SIGNAL_COUNT];
+
+/// Aggregates each history into a [`Baseline`] (in order), in one Polars group-by.
+pub fn compute(
+    histories: &[&VecDeque<[f32; SIGNAL_COUNT]>],
+    at_samples: &[u64],
+) -> PolarsResult<Vec<Baseline>> {
+    assert_eq!(histories.len(), at_samples.len());
+    let n_pods = histories.len();
+    let rows: usize = histories.iter().map(|h| h.len()).sum();
+
+    // idx | one f32 column per signal (null = not measured).   [rows]
+    let mut idx: Vec<u32> = Vec::with_capacity(rows);
+    let mut cols: Vec<Vec<Option<f32>>> = (0..SIGNAL_COUNT)
+        .map(|_| Vec::with_capacity(rows))
         .collect();
-    for (i, h) in history.iter().enumerate() {
-        for sample in h.iter().flat_map(|h| h.iter()) {
+    for (i, h) in histories.iter().enumerate() {
+        for sample in h.iter() {
             idx.push(i as u32);
             for (c, v) in cols.iter_mut().zip(sample) {
-                c.push(v.is_finite().then_some(*v as f64));
+                c.push(v.is_finite().then_some(*v));
             }
         }
     }
@@ -50,105 +85,66 @@ pub fn compute(
     for (s, c) in SIGNALS.iter().zip(cols) {
         columns.push(Column::new(s.name().into(), c));
     }
-    let hist = DataFrame::new(hist_len, columns)?;
+    let hist = DataFrame::new(rows, columns)?;
 
-    // Current frame: idx | signals.   [n_rows rows]
-    let mut columns = Vec::with_capacity(SIGNAL_COUNT + 1);
-    columns.push(Column::new(
-        "idx".into(),
-        (0..n_rows as u32).collect::<Vec<_>>(),
-    ));
-    for s in SIGNALS {
-        let c: Vec<Option<f64>> = current
-            .iter()
-            .map(|r| r[s.index()])
-            .map(|v| v.is_finite().then_some(v))
-            .collect();
-        columns.push(Column::new(s.name().into(), c));
-    }
-    let cur = DataFrame::new(n_rows, columns)?;
-
-    let mut aggs = Vec::with_capacity(SIGNAL_COUNT * 6);
+    let mut aggs = Vec::with_capacity(SIGNAL_COUNT * 5);
     for s in SIGNALS {
         let n = s.name();
-        aggs.push(col(n).median().alias(format!("{n}_med")));
-        aggs.push(
-            col(n)
-                .quantile(lit(0.25), QuantileMethod::Linear)
-                .alias(format!("{n}_q1")),
-        );
-        aggs.push(
-            col(n)
-                .quantile(lit(0.75), QuantileMethod::Linear)
-                .alias(format!("{n}_q3")),
-        );
-        aggs.push(col(n).mean().alias(format!("{n}_mean")));
-        aggs.push(col(n).std(1).alias(format!("{n}_std")));
-        aggs.push(col(n).count().alias(format!("{n}_cnt")));
-    }
-    let base = hist.lazy().group_by([col("idx")]).agg(aggs);
-
-    let mut derived = Vec::with_capacity(SIGNAL_COUNT * 2);
-    for s in SIGNALS {
-        let n = s.name();
-        let iqr_scale = (col(format!("{n}_q3")) - col(format!("{n}_q1"))) / lit(1.349);
+        let x = col(n).cast(DataType::Float64);
+        let iqr_scale = (x.clone().quantile(lit(0.75), QuantileMethod::Linear)
+            - x.clone().quantile(lit(0.25), QuantileMethod::Linear))
+            / lit(1.349);
         let floor = lit(s.scale_floor());
-        let scale = when(iqr_scale.clone().gt(floor.clone()))
-            .then(iqr_scale)
-            .otherwise(floor)
-            .alias(format!("{n}_scale"));
-        derived.push(scale);
-    }
-    let mut zs = Vec::with_capacity(SIGNAL_COUNT);
-    for s in SIGNALS {
-        let n = s.name();
-        zs.push(
-            ((col(n) - col(format!("{n}_med"))) / col(format!("{n}_scale")))
-                .alias(format!("{n}_z")),
+        aggs.push(x.clone().median().alias(format!("{n}_med")));
+        aggs.push(
+            when(iqr_scale.clone().gt(floor.clone()))
+                .then(iqr_scale)
+                .otherwise(floor)
+                .alias(format!("{n}_scale")),
         );
+        aggs.push(x.clone().mean().alias(format!("{n}_mean")));
+        aggs.push(x.clone().std(1).alias(format!("{n}_std")));
+        aggs.push(x.count().alias(format!("{n}_cnt")));
     }
-    let out = cur
-        .lazy()
-        .left_join(base, col("idx"), col("idx"))
-        .with_columns(derived)
-        .with_columns(zs)
-        .sort(["idx"], Default::default())
-        .collect()?;
+    let out = hist.lazy().group_by([col("idx")]).agg(aggs).collect()?;
 
-    let mut b = Baselines {
-        median: vec![[f64::NAN; SIGNAL_COUNT]; n_rows],
-        mean: vec![[f64::NAN; SIGNAL_COUNT]; n_rows],
-        std: vec![[f64::NAN; SIGNAL_COUNT]; n_rows],
-        scale: vec![[f64::NAN; SIGNAL_COUNT]; n_rows],
-        count: vec![[0; SIGNAL_COUNT]; n_rows],
-        z: vec![[f64::NAN; SIGNAL_COUNT]; n_rows],
-    };
-    let rows: Vec<usize> = out
+    let mut b: Vec<Baseline> = at_samples
+        .iter()
+        .map(|&at_sample| Baseline {
+            median: [f64::NAN; SIGNAL_COUNT],
+            mean: [f64::NAN; SIGNAL_COUNT],
+            std: [f64::NAN; SIGNAL_COUNT],
+            scale: [f64::NAN; SIGNAL_COUNT],
+            count: [0; SIGNAL_COUNT],
+            at_sample,
+        })
+        .collect();
+    let pods: Vec<usize> = out
         .column("idx")?
         .u32()?
         .iter()
         .map(|v| v.unwrap_or(0) as usize)
         .collect();
+    debug_assert!(pods.iter().all(|&p| p < n_pods));
     for s in SIGNALS {
-        let n = s.name();
-        let k = s.index();
-        for (suffix, target) in [
-            ("med", &mut b.median),
-            ("mean", &mut b.mean),
-            ("std", &mut b.std),
-            ("scale", &mut b.scale),
-            ("z", &mut b.z),
-        ] {
+        let (n, k) = (s.name(), s.index());
+        let stats: [(&str, StatField); 4] = [
+            ("med", |b| &mut b.median),
+            ("scale", |b| &mut b.scale),
+            ("mean", |b| &mut b.mean),
+            ("std", |b| &mut b.std),
+        ];
+        for (suffix, field) in stats {
             let c = out
                 .column(&format!("{n}_{suffix}"))?
                 .cast(&DataType::Float64)?;
-            for (row, v) in rows.iter().zip(c.f64()?.iter()) {
-                target[*row][k] = v.unwrap_or(f64::NAN);
+            for (&pod, v) in pods.iter().zip(c.f64()?.iter()) {
+                field(&mut b[pod])[k] = v.unwrap_or(f64::NAN);
             }
         }
         let c = out.column(&format!("{n}_cnt"))?.cast(&DataType::UInt32)?;
-        for (row, v) in rows.iter().zip(c.u32()?.iter()) {
-            b.count[*row][k] = v.unwrap_or(0);
+        for (&pod, v) in pods.iter().zip(c.u32()?.iter()) {
+            b[pod].count[k] = v.unwrap_or(0);
         }
     }
     Ok(b)
@@ -159,42 +155,46 @@ mod tests {
     use super::*;
     use crate::features::signal::Signal;
 
-    #[test]
-    fn robust_z_against_history_before_the_tick() {
-        let cpu = Signal::Cpu.index();
-        let mut h: VecDeque<[f32; SIGNAL_COUNT]> = VecDeque::new();
-        for v in [1.0f32, 2.0, 3.0, 4.0, 5.0] {
-            let mut s = [f32::NAN; SIGNAL_COUNT];
-            s[cpu] = v;
-            h.push_back(s);
-        }
-        let mut cur_a = [f64::NAN; SIGNAL_COUNT];
-        cur_a[cpu] = 9.0;
-        let mut cur_new = [f64::NAN; SIGNAL_COUNT];
-        cur_new[cpu] = 1.0;
-        let b = compute(&[Some(&h), None], &[cur_a, cur_new]).unwrap();
-        // median 3, quartiles 2 and 4 -> scale 2/1.349
-        assert_eq!(b.median[0][cpu], 3.0);
-        assert_eq!(b.count[0][cpu], 5);
-        let expected_z = (9.0 - 3.0) / (2.0 / 1.349);
-        assert!((b.z[0][cpu] - expected_z).abs() < 1e-9, "{}", b.z[0][cpu]);
-        assert!((b.mean[0][cpu] - 3.0).abs() < 1e-12);
-        // A never-seen pod has no baseline, and unmeasured signals have no z.
-        assert!(b.z[1][cpu].is_nan());
-        assert_eq!(b.count[1][cpu], 0);
-        assert!(b.z[0][Signal::Memory.index()].is_nan());
+    fn history(values: &[f32]) -> VecDeque<[f32; SIGNAL_COUNT]> {
+        values
+            .iter()
+            .map(|v| {
+                let mut s = [f32::NAN; SIGNAL_COUNT];
+                s[Signal::Cpu.index()] = *v;
+                s
+            })
+            .collect()
     }
 
     #[test]
-    fn flat_history_uses_the_scale_floor() {
+    fn robust_statistics_per_pod() {
         let cpu = Signal::Cpu.index();
-        let mut s = [f32::NAN; SIGNAL_COUNT];
-        s[cpu] = 2.0;
-        let h: VecDeque<_> = std::iter::repeat_n(s, 10).collect();
-        let mut cur = [f64::NAN; SIGNAL_COUNT];
-        cur[cpu] = 2.1;
-        let b = compute(&[Some(&h)], &[cur]).unwrap();
-        let floor = Signal::Cpu.scale_floor();
-        assert!((b.z[0][cpu] - 0.1 / floor).abs() < 1e-5);
+        let a = history(&[1.0, 2.0, 3.0, 4.0, 5.0]);
+        let flat = history(&[2.0; 10]);
+        let b = compute(&[&a, &flat], &[5, 10]).unwrap();
+        // median 3, quartiles 2 and 4 -> scale 2/1.349
+        assert_eq!(b[0].median[cpu], 3.0);
+        assert_eq!(b[0].count[cpu], 5);
+        assert!((b[0].scale[cpu] - 2.0 / 1.349).abs() < 1e-9);
+        assert!((b[0].mean[cpu] - 3.0).abs() < 1e-12);
+        assert_eq!(b[0].at_sample, 5);
+        let mut now = [f64::NAN; SIGNAL_COUNT];
+        now[cpu] = 9.0;
+        assert!((b[0].z(&now)[cpu] - 6.0 / (2.0 / 1.349)).abs() < 1e-9);
+        // A flat history uses the floor; unmeasured signals have no z.
+        assert_eq!(b[1].scale[cpu], Signal::Cpu.scale_floor());
+        assert_eq!(b[1].count[Signal::Memory.index()], 0);
+        assert!(b[1].z(&now)[Signal::Memory.index()].is_nan());
+    }
+
+    #[test]
+    fn refreshes_often_while_young_and_every_twelve_samples_after() {
+        assert_eq!(refresh_every(0), 1);
+        assert_eq!(refresh_every(19), 1);
+        assert_eq!(refresh_every(60), 6);
+        assert_eq!(refresh_every(5000), REFRESH_SAMPLES);
+        assert_eq!(refresh_point(19), 19);
+        assert_eq!(refresh_point(65), 60);
+        assert_eq!(refresh_point(5003), 4992);
     }
 }

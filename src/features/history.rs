@@ -1,6 +1,7 @@
 //! Bounded per-pod history: the last N samples of each pod's signals, plus what is needed for
 //! sequential signals (previous restarts, readiness), with eviction of pods that went away.
 
+use super::baseline::{refresh_point, Baseline};
 use super::pod_key::{workload_of, PodKey};
 use super::signal::SIGNAL_COUNT;
 use chrono::{DateTime, Utc};
@@ -20,6 +21,8 @@ pub struct PodHistory {
     pub last_restarts: Option<u32>,
     /// Whether the pod was fully ready at each of the recent samples (for flapping).
     pub ready_trail: VecDeque<bool>,
+    /// The cached baseline of `samples` (refreshed every few samples).
+    pub baseline: Option<Baseline>,
 }
 
 /// All pods' histories.
@@ -77,6 +80,7 @@ impl HistoryStore {
             samples_seen: 0,
             last_restarts: None,
             ready_trail: VecDeque::new(),
+            baseline: None,
         });
         if !node.is_empty() && h.node != node {
             h.node = node.to_string();
@@ -100,6 +104,23 @@ impl HistoryStore {
             }
             h.ready_trail.push_back(r);
         }
+    }
+
+    /// Replaces a pod's cached baseline.
+    pub fn set_baseline(&mut self, key: &PodKey, baseline: Baseline) {
+        if let Some(h) = self.pods.get_mut(key) {
+            h.baseline = Some(baseline);
+        }
+    }
+
+    /// Whether a pod's cached baseline is missing or older than its refresh point.
+    pub fn baseline_due(&self, key: &PodKey) -> bool {
+        self.pods.get(key).is_some_and(|h| {
+            !h.samples.is_empty()
+                && h.baseline
+                    .as_ref()
+                    .is_none_or(|b| b.at_sample < refresh_point(h.samples_seen))
+        })
     }
 
     /// Forgets pods not seen since `cutoff`; returns them so other per-pod state can go too.

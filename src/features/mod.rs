@@ -3,9 +3,10 @@
 //!
 //! Processing is per *tick* (all rows sharing one timestamp): each row is compared with the pod's
 //! history strictly before that tick, so features are causal and do not depend on how rows were
-//! batched. The per-pod baselines (median, quartiles, mean, std) and robust z-scores are computed
-//! with Polars ([`baseline`]); peer comparison ([`peers`]) and sequential signals (restart deltas,
-//! readiness) are plain Rust.
+//! batched. The per-pod baselines (median, robust scale from the quartiles, mean, std) are
+//! aggregated with Polars and cached per pod ([`baseline`]); robust z-scores, peer comparison
+//! ([`peers`]), the memory trend ([`trend`]) and sequential signals (restart deltas, readiness)
+//! are plain Rust on top.
 
 pub mod baseline;
 pub mod feature_row;

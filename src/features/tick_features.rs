@@ -55,25 +55,25 @@ impl FeatureBuilder {
             .map(|r| (r.namespace.as_str(), workload_of(&r.pod)))
             .collect();
         let mut values: Vec<[f64; SIGNAL_COUNT]> = rows.iter().map(own_values).collect();
-        let eligible: Vec<bool> = rows
-            .iter()
-            .zip(&keys)
-            .map(|(r, k)| {
-                fully_ready(r) == Some(true)
-                    && r.reason.is_none()
-                    && self
-                        .history
-                        .get(k)
-                        .is_some_and(|h| h.samples_seen >= PEER_MIN_AGE_SAMPLES)
-            })
-            .collect();
+        let eligible = self.peer_eligibility(rows, &keys);
         fill_peer_signals(&groups, &eligible, &mut values);
 
-        let histories: Vec<_> = keys
-            .iter()
-            .map(|k| self.history.get(k).map(|h| &h.samples))
+        // Refresh the baselines that are due, in one Polars group-by over those pods.
+        let due: Vec<usize> = (0..rows.len())
+            .filter(|&i| self.history.baseline_due(&keys[i]))
             .collect();
-        let b = baseline::compute(&histories, &values)?;
+        if !due.is_empty() {
+            let (histories, at_samples): (Vec<_>, Vec<u64>) = due
+                .iter()
+                .filter_map(|&i| self.history.get(&keys[i]))
+                .map(|h| (&h.samples, h.samples_seen))
+                .unzip();
+            let fresh = baseline::compute(&histories, &at_samples)?;
+            for (&i, b) in due.iter().zip(fresh) {
+                self.history.set_baseline(&keys[i], b);
+            }
+        }
+        let no_baseline = [f64::NAN; SIGNAL_COUNT];
 
         let mut out = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
@@ -97,6 +97,7 @@ impl FeatureBuilder {
             } else if fully_ready == Some(false) {
                 not_ready = 1;
             }
+            let base = prev.and_then(|h| h.baseline.as_ref());
             let has_peers = values[i][super::signal::Signal::PeerCpu.index()].is_finite()
                 || values[i][super::signal::Signal::PeerMemory.index()].is_finite();
             out.push(FeatureRow {
@@ -110,12 +111,12 @@ impl FeatureBuilder {
                 event_type: row.event_type.clone(),
                 event_message: row.event_message.clone(),
                 values: values[i],
-                baseline_median: b.median[i],
-                baseline_scale: b.scale[i],
-                baseline_mean: b.mean[i],
-                baseline_std: b.std[i],
-                baseline_count: b.count[i],
-                z: b.z[i],
+                baseline_median: base.map_or(no_baseline, |b| b.median),
+                baseline_scale: base.map_or(no_baseline, |b| b.scale),
+                baseline_mean: base.map_or(no_baseline, |b| b.mean),
+                baseline_std: base.map_or(no_baseline, |b| b.std),
+                baseline_count: base.map_or([0; SIGNAL_COUNT], |b| b.count),
+                z: base.map_or(no_baseline, |b| b.z(&values[i])),
                 age_samples: prev.map_or(0, |h| h.samples_seen),
                 restarts: row.restarts,
                 restart_delta,
@@ -144,6 +145,46 @@ impl FeatureBuilder {
             );
         }
         Ok(out)
+    }
+
+    /// Adds one tick's rows to the history without computing features (restart warm-up).
+    pub fn remember(&mut self, rows: &[PodMetricsRow]) {
+        let keys: Vec<PodKey> = rows
+            .iter()
+            .map(|r| PodKey::new(&r.namespace, &r.pod))
+            .collect();
+        let groups: Vec<(&str, &str)> = rows
+            .iter()
+            .map(|r| (r.namespace.as_str(), workload_of(&r.pod)))
+            .collect();
+        let mut values: Vec<[f64; SIGNAL_COUNT]> = rows.iter().map(own_values).collect();
+        let eligible = self.peer_eligibility(rows, &keys);
+        fill_peer_signals(&groups, &eligible, &mut values);
+        for (i, row) in rows.iter().enumerate() {
+            self.history.push(
+                &keys[i],
+                &row.node,
+                row.timestamp,
+                &values[i],
+                row.restarts,
+                fully_ready(row),
+            );
+        }
+    }
+
+    /// Which rows may serve as peers: healthy and past their start-up.
+    fn peer_eligibility(&self, rows: &[PodMetricsRow], keys: &[PodKey]) -> Vec<bool> {
+        rows.iter()
+            .zip(keys)
+            .map(|(r, k)| {
+                fully_ready(r) == Some(true)
+                    && r.reason.is_none()
+                    && self
+                        .history
+                        .get(k)
+                        .is_some_and(|h| h.samples_seen >= PEER_MIN_AGE_SAMPLES)
+            })
+            .collect()
     }
 
     /// Forgets pods silent for longer than `evict_after` before `now`.
