@@ -46,17 +46,7 @@ impl FeatureBuilder {
     /// Features of one tick's rows (all with the same timestamp, one per pod), computed against
     /// the history before the tick; the rows are then added to the history.
     pub fn tick(&mut self, rows: &[PodMetricsRow]) -> Result<Vec<FeatureRow>, FeatureError> {
-        let keys: Vec<PodKey> = rows
-            .iter()
-            .map(|r| PodKey::new(&r.namespace, &r.pod))
-            .collect();
-        let groups: Vec<(&str, &str)> = rows
-            .iter()
-            .map(|r| (r.namespace.as_str(), workload_of(&r.pod)))
-            .collect();
-        let mut values: Vec<[f64; SIGNAL_COUNT]> = rows.iter().map(own_values).collect();
-        let eligible = self.peer_eligibility(rows, &keys);
-        fill_peer_signals(&groups, &eligible, &mut values);
+        let (keys, values) = self.signals(rows);
 
         // Refresh the baselines that are due, in one Polars group-by over those pods.
         let due: Vec<usize> = (0..rows.len())
@@ -102,7 +92,7 @@ impl FeatureBuilder {
                 || values[i][super::signal::Signal::PeerMemory.index()].is_finite();
             out.push(FeatureRow {
                 key: keys[i].clone(),
-                workload: groups[i].1.to_string(),
+                workload: workload_of(&row.pod).to_string(),
                 node: row.node.clone(),
                 timestamp: row.timestamp,
                 phase: row.phase,
@@ -134,21 +124,18 @@ impl FeatureBuilder {
                 has_peers,
             });
         }
-        for (i, row) in rows.iter().enumerate() {
-            self.history.push(
-                &keys[i],
-                &row.node,
-                row.timestamp,
-                &values[i],
-                row.restarts,
-                fully_ready(row),
-            );
-        }
+        self.record(rows, &keys, &values);
         Ok(out)
     }
 
     /// Adds one tick's rows to the history without computing features (restart warm-up).
     pub fn remember(&mut self, rows: &[PodMetricsRow]) {
+        let (keys, values) = self.signals(rows);
+        self.record(rows, &keys, &values);
+    }
+
+    /// Each row's pod and signals, peers included.
+    fn signals(&self, rows: &[PodMetricsRow]) -> (Vec<PodKey>, Vec<[f64; SIGNAL_COUNT]>) {
         let keys: Vec<PodKey> = rows
             .iter()
             .map(|r| PodKey::new(&r.namespace, &r.pod))
@@ -160,6 +147,11 @@ impl FeatureBuilder {
         let mut values: Vec<[f64; SIGNAL_COUNT]> = rows.iter().map(own_values).collect();
         let eligible = self.peer_eligibility(rows, &keys);
         fill_peer_signals(&groups, &eligible, &mut values);
+        (keys, values)
+    }
+
+    /// Adds the rows to their pods' histories.
+    fn record(&mut self, rows: &[PodMetricsRow], keys: &[PodKey], values: &[[f64; SIGNAL_COUNT]]) {
         for (i, row) in rows.iter().enumerate() {
             self.history.push(
                 &keys[i],
