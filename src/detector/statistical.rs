@@ -42,6 +42,8 @@ pub struct StatisticalSettings {
     pub rollout_window: u64,
     /// CPU utilisation of its limit counted as saturated.
     pub cpu_saturation: f64,
+    /// Samples after a crash during which a restart counts as part of a crash loop.
+    pub crash_memory: u64,
     /// A steady memory climb reaching the limit within this many minutes is a leak.
     pub leak_horizon_minutes: f64,
     /// How well memory must fit a straight line (R²) to count as a steady climb.
@@ -60,6 +62,7 @@ impl Default for StatisticalSettings {
             min_error_rate: 0.5,
             rollout_window: 240,
             cpu_saturation: 0.9,
+            crash_memory: 60,
             leak_horizon_minutes: 15.0,
             leak_min_r_squared: 0.7,
         }
@@ -84,6 +87,8 @@ struct PodState {
     last_memory_utilisation: Option<f64>,
     pending_samples: u64,
     saturated_samples: u64,
+    /// Samples since the container last crashed (Error, CrashLoopBackOff, …).
+    samples_since_crash: Option<u64>,
 }
 
 pub struct StatisticalEnsemble {
@@ -156,6 +161,14 @@ impl StatisticalEnsemble {
 
         // 4: rules on reported state (their candidates start here).
         let first_rule = candidates.len();
+        let crashed_recently = state
+            .samples_since_crash
+            .is_some_and(|n| n < s.crash_memory);
+        state.samples_since_crash = if is_crash_reason(f.reason.as_deref()) {
+            Some(0)
+        } else {
+            state.samples_since_crash.map(|n| n + 1)
+        };
         match f.reason.as_deref() {
             Some("CrashLoopBackOff") => {
                 candidates.push((0.97, AnomalyType::CrashLoop));
@@ -180,15 +193,18 @@ impl StatisticalEnsemble {
                 candidates.push((0.9, AnomalyType::ContainerConfigError));
                 evidence.push(rule("reason", 1.0, 0.0, "container cannot be created"));
             }
-            Some("Error" | "ContainerCannotRun") if f.restart_delta.unwrap_or(0) > 0 => {
+            Some("Error" | "ContainerCannotRun") => {
                 candidates.push((0.85, AnomalyType::CrashLoop));
                 evidence.push(rule("reason", 1.0, 0.0, "container exited with an error"));
             }
             _ => {}
         }
         if let Some(delta) = f.restart_delta.filter(|d| *d > 0) {
-            // A restart that comes with a rollout's image pull is expected.
-            if state.samples_since_rollout != Some(0) {
+            // A restart soon after a crash is the crash loop going round; one that comes with a
+            // rollout's image pull is expected.
+            if crashed_recently {
+                candidates.push((0.9, AnomalyType::CrashLoop));
+            } else if state.samples_since_rollout != Some(0) {
                 candidates.push((0.75, AnomalyType::ContainerRestart));
             }
             evidence.push(rule(
@@ -392,6 +408,13 @@ fn statistical_type(
     }
 }
 
+fn is_crash_reason(reason: Option<&str>) -> bool {
+    matches!(
+        reason,
+        Some("CrashLoopBackOff" | "Error" | "ContainerCannotRun" | "OOMKilled")
+    )
+}
+
 fn is_rollout_event(f: &FeatureRow) -> bool {
     matches!(f.event_reason.as_deref(), Some("Pulled")) && f.restart_delta.is_some_and(|d| d > 0)
 }
@@ -500,10 +523,11 @@ mod tests {
 
     #[test]
     fn crash_loop_is_reported_without_history_and_statistics_wait_for_it() {
+        // Back-off, back-off, then the restart (no reason, restarts + 1): still the crash loop.
         let (_, all) = run(3, |t, pod, r| {
             if pod == PODS[1] {
-                r.reason = Some("CrashLoopBackOff".into());
-                r.restarts = Some(t as u32);
+                r.reason = (t < 2).then(|| "CrashLoopBackOff".into());
+                r.restarts = Some((t / 2) as u32);
                 r.ready_containers = Some(0);
             }
             if pod == PODS[2] {
@@ -511,6 +535,9 @@ mod tests {
             }
         });
         let first = &all[0];
+        assert!(all
+            .iter()
+            .all(|tick| tick[1].anomaly_type == Some(AnomalyType::CrashLoop)));
         assert!(first[1].is_anomaly);
         assert_eq!(first[1].anomaly_type, Some(AnomalyType::CrashLoop));
         assert_eq!(first[1].severity, Severity::Critical);
