@@ -97,7 +97,7 @@ impl Handler<Shutdown> for Collector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::SystemClock;
+    use crate::clock::ManualClock;
     use crate::metrics_row::PodMetricsRow;
     use crate::source::SourceError;
     use chrono::{DateTime, Utc};
@@ -119,7 +119,8 @@ mod tests {
         }
     }
 
-    struct Recorder(Arc<Mutex<usize>>);
+    /// Timestamps of the rows received.
+    struct Recorder(Arc<Mutex<Vec<DateTime<Utc>>>>);
 
     impl Actor for Recorder {
         type Context = Context<Self>;
@@ -128,14 +129,18 @@ mod tests {
     impl Handler<AppendRows> for Recorder {
         type Result = ();
         fn handle(&mut self, msg: AppendRows, _: &mut Context<Self>) {
-            *self.0.lock().unwrap() += msg.0.len();
+            self.0
+                .lock()
+                .unwrap()
+                .extend(msg.0.iter().map(|r| r.timestamp));
         }
     }
 
     #[test]
     fn a_panicking_source_restarts_the_collector_which_keeps_collecting() {
-        let rows = Arc::new(Mutex::new(0));
+        let rows = Arc::new(Mutex::new(Vec::new()));
         let seen = rows.clone();
+        let now: DateTime<Utc> = "2030-01-01T00:00:00Z".parse().unwrap();
         actix::System::new().block_on(async move {
             let sink = Recorder(seen.clone()).start().recipient();
             let _collector = Supervisor::start(move |_| {
@@ -143,20 +148,22 @@ mod tests {
                     Box::new(FlakySource(0)),
                     Duration::from_millis(20),
                     sink,
-                    Arc::new(SystemClock),
+                    Arc::new(ManualClock::new(now)),
                 )
             });
             // Bounded wait for rows collected after the panic (the 2nd collection panicked).
             for _ in 0..250 {
-                if *seen.lock().unwrap() >= 3 {
+                if seen.lock().unwrap().len() >= 3 {
                     break;
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         });
+        let rows = rows.lock().unwrap();
+        assert!(rows.len() >= 3, "collection went on after the panic");
         assert!(
-            *rows.lock().unwrap() >= 3,
-            "collection went on after the panic"
+            rows.iter().all(|t| *t == now),
+            "rows are stamped by the injected clock"
         );
     }
 }

@@ -1,14 +1,14 @@
 //! `k8s-monitor generate`: a labelled simulated data set, as fast as the disk allows.
 
-use super::parse_duration;
+use super::duration_flag;
 use crate::cli::GenerateArgs;
 use crate::simulator::{generate_dataset, GenerateOptions, SimulatorSettings};
 use anyhow::{bail, Context};
 
 pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
-    let duration = parse_duration(&args.duration).map_err(anyhow::Error::msg)?;
-    let step = parse_duration(&args.step).map_err(anyhow::Error::msg)?;
-    let first_fault_after = parse_duration(&args.first_fault_after).map_err(anyhow::Error::msg)?;
+    let duration = duration_flag("--duration", &args.duration)?;
+    let step = duration_flag("--step", &args.step)?;
+    let first_fault_after = duration_flag("--first-fault-after", &args.first_fault_after)?;
     if step.is_zero() {
         bail!("--step must be greater than zero");
     }

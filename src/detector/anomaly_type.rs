@@ -65,3 +65,29 @@ pub enum Severity {
     /// The pod is failing now (crash loop, OOM kill) or the evidence is overwhelming.
     Critical,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::AnomalyType;
+    use crate::fault_label::FaultKind;
+
+    /// `eval` compares detected types with labelled fault kinds by name.
+    #[test]
+    fn the_fault_kinds_have_the_same_names_as_their_anomaly_types() {
+        let pairs = [
+            (FaultKind::MemoryLeak, AnomalyType::MemoryLeak),
+            (FaultKind::CpuSaturation, AnomalyType::CpuSaturation),
+            (FaultKind::CrashLoop, AnomalyType::CrashLoop),
+            (FaultKind::NetworkErrors, AnomalyType::NetworkErrors),
+            (FaultKind::TrafficDrop, AnomalyType::TrafficDrop),
+            (FaultKind::ReadinessFlapping, AnomalyType::ReadinessFlapping),
+            (FaultKind::LevelShift, AnomalyType::LevelShift),
+        ];
+        assert_eq!(pairs.len(), FaultKind::ALL.len());
+        for (kind, anomaly) in pairs {
+            assert_eq!(kind.as_str(), anomaly.as_str());
+            let json = serde_json::to_string(&anomaly).unwrap();
+            assert_eq!(json, format!("\"{kind}\""));
+        }
+    }
+}

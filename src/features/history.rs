@@ -55,10 +55,6 @@ impl HistoryStore {
         self.pods.is_empty()
     }
 
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     /// Records one sample for a pod (after it has been scored).
     pub fn push(
         &mut self,

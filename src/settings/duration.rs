@@ -8,7 +8,7 @@ pub(crate) const DURATION_FORMS: &str =
     r#"expected e.g. "5s", "250ms", "2m", "1h 30m" or a number of seconds"#;
 
 /// Parses text from the file, an environment variable or a flag.
-pub(crate) fn parse_duration_text(text: &str) -> Result<Duration, String> {
+pub fn parse_duration_text(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     // A bare number is seconds; humantime would reject "2.5" and read "5" only as zero-or-error.
     if let Ok(seconds) = text.parse::<f64>() {

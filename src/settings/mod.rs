@@ -27,6 +27,7 @@ mod tests;
 use std::collections::HashMap;
 use std::path::Path;
 
+pub use duration::parse_duration_text;
 pub use env::{env_var_name, ENV_PREFIX, NON_SETTINGS_ENV_VARS};
 pub use error::{Origin, Problem, SettingsError};
 pub use model::{
