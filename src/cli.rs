@@ -31,6 +31,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Score a metrics CSV offline with exactly the daemon's feature and model code.
     Detect(DetectArgs),
+    /// Train the LSTM on metrics CSVs and save it (config.json + model.bpk).
+    Train(TrainArgs),
     /// Measure detections (scores.csv) against labelled fault windows (labels.json).
     Eval(EvalArgs),
 }
@@ -152,6 +154,47 @@ pub struct DetectArgs {
     /// Namespace given to rows of the original system's CSV, which has none.
     #[arg(long, default_value = "default")]
     pub legacy_namespace: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Metrics CSVs to learn from (canonical or the original system's layout).
+    #[arg(long, value_name = "CSV", required = true, num_args = 1..)]
+    pub input: Vec<std::path::PathBuf>,
+    /// Fault windows (labels.json from `generate`) to leave out of training.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub labels: Vec<std::path::PathBuf>,
+    /// Output directory for config.json and model.bpk.
+    #[arg(long, value_name = "DIR", default_value = "models/model_artifacts")]
+    pub out: std::path::PathBuf,
+    /// Seed for initialisation, shuffling and the validation split.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// LSTM hidden units.
+    #[arg(long, default_value_t = 32)]
+    pub hidden: usize,
+    /// Training window, in samples.
+    #[arg(long, default_value_t = 128)]
+    pub window: usize,
+    /// Samples between the starts of two training windows.
+    #[arg(long, default_value_t = 32)]
+    pub stride: usize,
+    /// Leading samples of each window left out of the loss.
+    #[arg(long, default_value_t = 8)]
+    pub burn_in: usize,
+    #[arg(long, default_value_t = 64)]
+    pub batch_size: usize,
+    #[arg(long, default_value_t = 3e-3)]
+    pub learning_rate: f64,
+    /// Most epochs; training stops earlier when the validation loss stops improving.
+    #[arg(long, default_value_t = 30)]
+    pub epochs: usize,
+    /// Epochs without a better validation loss before stopping.
+    #[arg(long, default_value_t = 4)]
+    pub patience: usize,
+    /// Share of pods held out for validation and calibration, in percent.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=50))]
+    pub validation_percent: u64,
 }
 
 #[derive(Debug, Args)]

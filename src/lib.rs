@@ -6,6 +6,7 @@
 //! - [`metrics_row`]: the canonical row every source produces and every reader parses.
 //! - [`features`] → [`detector`] via [`pipeline`]: the pure scoring path, shared by the daemon
 //!   and `detect`.
+//! - [`model`]: the Burn LSTM forecaster: training, calibration, streaming inference.
 //! - [`actors`]: the daemon (Collector, CsvWriter, DatasetGenerator, AnomalyModel,
 //!   InsightsWriter, Orchestrator).
 //! - [`settings`]: `agents.toml` → validated → runtime settings.
@@ -22,6 +23,7 @@ pub mod fault_label;
 pub mod features;
 pub mod insights;
 pub mod metrics_row;
+pub mod model;
 pub mod pipeline;
 pub mod settings;
 pub mod simulator;

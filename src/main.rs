@@ -29,6 +29,10 @@ fn main() -> ExitCode {
             init_logging("info");
             commands::detect::run(args)
         }
+        Command::Train(args) => {
+            init_logging("info");
+            commands::train::run(args)
+        }
         Command::Eval(args) => {
             init_logging("info");
             commands::eval::run(args)

@@ -3,10 +3,16 @@
 //! Both paths call [`ScoringPipeline::score_rows`], so a CSV scored offline gets exactly the
 //! probabilities the daemon gave it live, however the rows were batched.
 
-use crate::detector::{AnomalyScorer, PodScore, StatisticalEnsemble, StatisticalSettings};
+use crate::detector::{
+    AnomalyScorer, LstmMode, LstmScorer, PodScore, StatisticalEnsemble, StatisticalSettings,
+};
 use crate::features::tick_features::ticks;
 use crate::features::{FeatureBuilder, FeatureError, PodKey};
 use crate::metrics_row::PodMetricsRow;
+use crate::model::artifact::{self, POD_MODEL_KIND};
+use crate::model::training::cpu_device;
+use crate::model::{ModelLoadError, StreamingForecaster, POD_FEATURES};
+use crate::settings::DetectorKind;
 
 /// Ticks at the end of a replay that are scored to warm the scorer (10 min at 5 s).
 pub const REPLAY_SCORED_TICKS: usize = 120;
@@ -77,16 +83,75 @@ impl ScoringPipeline {
 }
 
 impl ScoringPipeline {
-    /// The pipeline the daemon and `detect` run, as configured.
+    /// The pipeline the daemon and `detect` run, as configured. A model that cannot be used
+    /// is logged as a warning, and the statistical detectors run instead.
     pub fn from_settings(settings: &crate::settings::Settings) -> ScoringPipeline {
         let dg = &settings.dataset_generator;
         let features = FeatureBuilder::new(dg.history_per_pod, dg.evict_after);
-        let scorer = StatisticalEnsemble::new(StatisticalSettings {
-            alert_threshold: settings.anomaly_model.alert_threshold,
-            min_history: settings.anomaly_model.min_history as u64,
+        let (scorer, choice) = scorer_from_settings(settings);
+        match &choice {
+            ScorerChoice::Configured => {
+                tracing::info!(scorer = scorer.name(), "scorer ready")
+            }
+            ScorerChoice::FellBack { wanted, error } => tracing::warn!(
+                "the {wanted} detector cannot run, using the statistical detectors alone: {error}"
+            ),
+        }
+        ScoringPipeline::new(features, scorer)
+    }
+}
+
+/// Whether the configured scorer is the one running.
+#[derive(Debug)]
+pub enum ScorerChoice {
+    Configured,
+    /// The model could not be loaded; the statistical detectors run instead.
+    FellBack {
+        wanted: DetectorKind,
+        error: ModelLoadError,
+    },
+}
+
+/// The configured scorer, or the statistical one when the model cannot be loaded.
+pub fn scorer_from_settings(
+    settings: &crate::settings::Settings,
+) -> (Box<dyn AnomalyScorer>, ScorerChoice) {
+    let am = &settings.anomaly_model;
+    let statistics = || {
+        StatisticalEnsemble::new(StatisticalSettings {
+            alert_threshold: am.alert_threshold,
+            min_history: am.min_history as u64,
             ..StatisticalSettings::default()
-        });
-        ScoringPipeline::new(features, Box::new(scorer))
+        })
+    };
+    let mode = match am.detector {
+        DetectorKind::Statistical => {
+            return (Box::new(statistics()), ScorerChoice::Configured);
+        }
+        DetectorKind::Lstm => LstmMode::Alone,
+        DetectorKind::Ensemble => LstmMode::Ensemble,
+    };
+    let device = cpu_device();
+    match artifact::load(&am.model_dir, POD_MODEL_KIND, &POD_FEATURES, &device) {
+        Ok(model) => {
+            let config = model.config;
+            let forecaster = StreamingForecaster::new(model.network, config.architecture, device);
+            let scorer = LstmScorer::new(
+                mode,
+                forecaster,
+                config.calibration,
+                config.surprise,
+                statistics(),
+            );
+            (Box::new(scorer), ScorerChoice::Configured)
+        }
+        Err(error) => (
+            Box::new(statistics()),
+            ScorerChoice::FellBack {
+                wanted: am.detector,
+                error,
+            },
+        ),
     }
 }
 
@@ -117,7 +182,10 @@ mod tests {
         };
         let before = rows_until(&mut cluster, 0, 480); // 40 min, replayed after a "restart"
         let after = rows_until(&mut cluster, 480, 840); // 30 min with faults, scored
-        let settings = Settings::default();
+                                                        // Exact equality holds for the statistical detectors; the LSTM's state after a replay
+                                                        // has seen fewer steps, and is checked with a tolerance below.
+        let mut settings = Settings::default();
+        settings.anomaly_model.detector = DetectorKind::Statistical;
 
         let mut throughout = ScoringPipeline::from_settings(&settings);
         throughout.score_rows(&before).unwrap();

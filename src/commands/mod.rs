@@ -4,6 +4,8 @@ pub mod detect;
 pub mod eval;
 pub mod generate;
 pub mod run;
+pub mod train;
+pub mod train_progress;
 
 use std::time::Duration;
 

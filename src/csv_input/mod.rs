@@ -12,6 +12,7 @@ mod ingest_stats;
 mod layout;
 pub mod legacy;
 mod line_split;
+mod read_all;
 mod row_error;
 mod row_parser;
 mod tail;
@@ -28,6 +29,7 @@ pub use ingest_stats::IngestStats;
 pub use layout::{DetectLayoutError, Layout};
 pub use legacy::{LegacyLayout, LEGACY_COLUMNS};
 pub use line_split::{Fields, LineSplitter, SplitLineError};
+pub use read_all::{read_all_rows, ReadCsvError};
 pub use row_error::{RowError, RowErrorKind};
 pub use row_parser::RowParser;
 pub use tail::{

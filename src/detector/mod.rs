@@ -1,14 +1,15 @@
 //! Anomaly scoring: features in, a probability per pod out.
 //!
-//! [`AnomalyScorer`] is the seam: the statistical ensemble implements it now, the LSTM of a later
-//! issue will too. Scorers are pure state machines (no I/O, no clocks), so the daemon and the
+//! [`AnomalyScorer`] is the seam: the statistical ensemble and the LSTM scorer implement it. Scorers are pure state machines (no I/O, no clocks), so the daemon and the
 //! offline `detect` command give identical results on identical rows.
 
 pub mod anomaly_type;
+pub mod lstm;
 pub mod pod_score;
 pub mod statistical;
 
 pub use anomaly_type::{AnomalyType, Severity};
+pub use lstm::{LstmMode, LstmScorer};
 pub use pod_score::{Evidence, PodScore};
 pub use statistical::{StatisticalEnsemble, StatisticalSettings};
 

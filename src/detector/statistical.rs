@@ -97,6 +97,10 @@ pub struct StatisticalEnsemble {
 }
 
 impl StatisticalEnsemble {
+    pub fn settings(&self) -> &StatisticalSettings {
+        &self.settings
+    }
+
     pub fn new(settings: StatisticalSettings) -> StatisticalEnsemble {
         StatisticalEnsemble {
             settings,
@@ -380,7 +384,7 @@ fn deviation(f: &FeatureRow, sig: Signal, s: &StatisticalSettings) -> f64 {
     }
 }
 
-fn statistical_type(
+pub(crate) fn statistical_type(
     sig: Signal,
     d: f64,
     recent_rollout: bool,
@@ -433,7 +437,7 @@ fn rule(feature: &str, value: f64, baseline: f64, detail: &str) -> Evidence {
     }
 }
 
-fn round4(v: f64) -> f64 {
+pub(crate) fn round4(v: f64) -> f64 {
     if v.is_finite() {
         (v * 1e4).round() / 1e4
     } else {

@@ -52,6 +52,51 @@ impl FromStr for SourceKind {
     }
 }
 
+/// Which scorer turns features into probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DetectorKind {
+    /// The LSTM and the statistical detectors together (the default).
+    Ensemble,
+    /// The statistical detectors and rules alone (no model file needed).
+    Statistical,
+    /// The LSTM alone (for ablation; misses what only the rules see).
+    Lstm,
+}
+
+impl DetectorKind {
+    pub const ALL: [DetectorKind; 3] = [Self::Ensemble, Self::Statistical, Self::Lstm];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ensemble => "ensemble",
+            Self::Statistical => "statistical",
+            Self::Lstm => "lstm",
+        }
+    }
+
+    /// Whether this detector needs the trained model.
+    pub fn uses_model(self) -> bool {
+        self != Self::Statistical
+    }
+}
+
+impl fmt::Display for DetectorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for DetectorKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+            .ok_or_else(|| format!("unknown detector `{s}`: allowed ensemble, statistical, lstm"))
+    }
+}
+
 /// `[collector]`: gathers one sample per pod every `generator_interval` into `output_file`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollectorSettings {
@@ -90,6 +135,10 @@ pub struct AnomalyModelSettings {
     pub alert_threshold: f64,
     /// Samples of history before a pod's statistical baseline is trusted.
     pub min_history: usize,
+    /// Which scorer runs.
+    pub detector: DetectorKind,
+    /// Directory of the trained LSTM (`config.json` + `model.bpk`).
+    pub model_dir: PathBuf,
 }
 
 /// `[insights]`: the explained results.
@@ -144,6 +193,8 @@ impl Default for Settings {
             anomaly_model: AnomalyModelSettings {
                 alert_threshold: 0.7,
                 min_history: 60,
+                detector: DetectorKind::Ensemble,
+                model_dir: PathBuf::from("models/model_artifacts"),
             },
             insights: InsightsSettings {
                 output_file: PathBuf::from("data/pod_insights.json"),
@@ -209,6 +260,8 @@ impl fmt::Display for Settings {
         // Debug keeps a decimal point (1.0, not 1), so the value reads back as a float.
         writeln!(f, "alert_threshold = {:?}", a.alert_threshold)?;
         writeln!(f, "min_history = {}", a.min_history)?;
+        writeln!(f, "detector = {}", string(a.detector.as_str()))?;
+        writeln!(f, "model_dir = {}", path(&a.model_dir))?;
         writeln!(f, "\n[insights]")?;
         writeln!(f, "output_file = {}", path(&i.output_file))?;
         writeln!(f, "max_pods = {}", i.max_pods)?;

@@ -37,7 +37,10 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
             "offset_file",
         ],
     ),
-    ("anomaly_model", &["alert_threshold", "min_history"]),
+    (
+        "anomaly_model",
+        &["alert_threshold", "min_history", "detector", "model_dir"],
+    ),
     ("insights", &["output_file", "max_pods"]),
     ("logging", &["level"]),
 ];

@@ -8,8 +8,8 @@ use std::time::Duration;
 use super::duration::{format_duration, parse_duration_text, seconds_to_duration, DURATION_FORMS};
 use super::error::{Origin, Problem};
 use super::model::{
-    AnomalyModelSettings, CollectorSettings, DatasetGeneratorSettings, InsightsSettings,
-    LoggingSettings, Settings, SimulatorSection, SourceKind,
+    AnomalyModelSettings, CollectorSettings, DatasetGeneratorSettings, DetectorKind,
+    InsightsSettings, LoggingSettings, Settings, SimulatorSection, SourceKind,
 };
 use super::schema::{self, Layers, RawValue};
 
@@ -123,6 +123,8 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
         min_history: v.get("anomaly_model", "min_history", am.min_history, |r| {
             count(r, 1, 10_000)
         }),
+        detector: v.get("anomaly_model", "detector", am.detector, detector_kind),
+        model_dir: v.get("anomaly_model", "model_dir", am.model_dir.clone(), path),
     };
     let insights = InsightsSettings {
         output_file: v.get("insights", "output_file", d.insights.output_file, path),
@@ -338,6 +340,13 @@ fn path(raw: &RawValue) -> Result<PathBuf, String> {
 fn source_kind(raw: &RawValue) -> Result<SourceKind, String> {
     text(raw)?.parse().map_err(|_| {
         let names: Vec<_> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
+        format!("is not a valid choice: allowed {}", names.join(", "))
+    })
+}
+
+fn detector_kind(raw: &RawValue) -> Result<DetectorKind, String> {
+    text(raw)?.parse().map_err(|_| {
+        let names: Vec<_> = DetectorKind::ALL.iter().map(|k| k.as_str()).collect();
         format!("is not a valid choice: allowed {}", names.join(", "))
     })
 }

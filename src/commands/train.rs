@@ -1,0 +1,185 @@
+//! `k8s-monitor train`: fits the LSTM on metrics CSVs (fault windows from labels left out),
+//! calibrates it on held-out pods, and saves `config.json` + `model.bpk`.
+//!
+//! Seeded and single-threaded: the same inputs and seed give the same weights, byte for byte
+//! (the SHA-256 in `config.json` shows it).
+
+use super::train_progress::ProgressBar;
+use crate::cli::TrainArgs;
+use crate::csv_input::read_all_rows;
+use crate::fault_label::{read_labels, FaultWindow};
+use crate::model::artifact::{
+    self, sha256_hex, ModelConfig, SurpriseConfig, TrainingRecord, FORMAT_VERSION, POD_MODEL_KIND,
+};
+use crate::model::calibration::{probability_of_rate, Calibration};
+use crate::model::data::{is_validation_pod, pod_sequences, PodSequence, WindowSet};
+use crate::model::training::{cpu_device, train, TrainOptions};
+use crate::model::validation::healthy_surprises;
+use crate::model::{Architecture, POD_FEATURES, POD_FEATURE_COUNT};
+use crate::settings::Settings;
+use anyhow::{bail, Context};
+
+/// How the daemon turns residuals into a surprise; saved with the model.
+pub const SURPRISE: SurpriseConfig = SurpriseConfig {
+    cap: 20.0,
+    smoothing: 0.3,
+    warmup_steps: 30,
+};
+
+pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
+    let defaults = Settings::default();
+    let dg = &defaults.dataset_generator;
+    let min_history = defaults.anomaly_model.min_history as u64;
+    if args.window < 16 || args.burn_in >= args.window / 2 {
+        bail!(
+            "--window {} --burn-in {}: the window must be at least 16 samples and the burn-in \
+             under half of it",
+            args.window,
+            args.burn_in
+        );
+    }
+
+    let mut faults: Vec<FaultWindow> = Vec::new();
+    let mut digests: Vec<(String, String)> = Vec::new();
+    for path in &args.labels {
+        faults.extend(read_labels(path)?);
+        digests.push((path.display().to_string(), file_digest(path)?));
+    }
+    let mut sequences: Vec<PodSequence> = Vec::new();
+    for path in &args.input {
+        digests.push((path.display().to_string(), file_digest(path)?));
+        let (rows, stats) = read_all_rows(path, "default")?;
+        if stats.rows_skipped > 0 {
+            tracing::warn!(
+                "{}: skipped {} bad rows {:?}",
+                path.display(),
+                stats.rows_skipped,
+                stats.skipped_by_reason
+            );
+        }
+        // Each file is its own cluster history: features are built file by file.
+        sequences.extend(
+            pod_sequences(&rows, &faults, dg.history_per_pod, dg.evict_after)
+                .with_context(|| format!("building features of {}", path.display()))?,
+        );
+    }
+    let data_sha256 = sha256_hex(
+        digests
+            .iter()
+            .map(|(_, d)| d.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_bytes(),
+    );
+
+    let (validation_pods, train_pods): (Vec<&PodSequence>, Vec<&PodSequence>) = sequences
+        .iter()
+        .partition(|s| is_validation_pod(&s.key, args.seed, args.validation_percent));
+    let mut train_set = WindowSet::new(args.window, POD_FEATURE_COUNT);
+    for s in &train_pods {
+        train_set.add_sequence(s, args.stride);
+    }
+    let mut validation_set = WindowSet::new(args.window, POD_FEATURE_COUNT);
+    for s in &validation_pods {
+        validation_set.add_sequence(s, args.window);
+    }
+    eprintln!(
+        "training on {} pods ({} windows), validating on {} pods ({} windows); data {}",
+        train_pods.len(),
+        train_set.len(),
+        validation_pods.len(),
+        validation_set.len(),
+        &data_sha256[..12]
+    );
+
+    let architecture = Architecture {
+        inputs: POD_FEATURE_COUNT,
+        forecast: POD_FEATURE_COUNT,
+        hidden: args.hidden,
+    };
+    let options = TrainOptions {
+        seed: args.seed,
+        batch_size: args.batch_size,
+        learning_rate: args.learning_rate,
+        max_epochs: args.epochs,
+        patience: args.patience,
+        burn_in: args.burn_in,
+    };
+    let mut progress = ProgressBar::stderr();
+    let trained = train(
+        architecture,
+        &train_set,
+        &validation_set,
+        &options,
+        &mut progress,
+    )?;
+    progress.finish();
+
+    let healthy = healthy_surprises(
+        trained.network.clone(),
+        architecture,
+        cpu_device(),
+        &validation_pods,
+        &SURPRISE,
+        min_history,
+    );
+    let calibration = Calibration::fit(&healthy).context("calibrating on the held-out pods")?;
+    let alert_rate = healthy
+        .iter()
+        .filter(|s| calibration.probability(**s) >= 0.7)
+        .count() as f64
+        / healthy.len() as f64;
+    debug_assert!(probability_of_rate(1.0) < 0.7);
+
+    let config = ModelConfig {
+        format_version: FORMAT_VERSION,
+        kind: POD_MODEL_KIND.to_string(),
+        architecture,
+        features: POD_FEATURES.iter().map(|s| s.to_string()).collect(),
+        normalisation: "robust z-score of each signal against the pod's own rolling baseline \
+                        (median, IQR scale; log scale for load-like signals), then asinh; \
+                        state features 0/1 (restarts capped at 3)"
+            .to_string(),
+        window: args.window,
+        burn_in: args.burn_in,
+        surprise: SURPRISE,
+        calibration,
+        training: TrainingRecord {
+            seed: args.seed,
+            inputs: digests,
+            data_sha256,
+            windows_train: train_set.len(),
+            windows_validation: validation_set.len(),
+            batch_size: args.batch_size,
+            learning_rate: args.learning_rate,
+            max_epochs: args.epochs,
+            patience: args.patience,
+            epochs_run: trained.epochs_run,
+            best_epoch: trained.best_epoch,
+            train_loss: trained.train_loss,
+            validation_loss: trained.validation_loss,
+            validation_alert_rate: alert_rate,
+        },
+        weights_sha256: String::new(),
+        crate_version: env!("CARGO_PKG_VERSION").to_string(),
+        burn_version: "0.22.1".to_string(),
+    };
+    let config = artifact::save(&args.out, &trained.network, config)?;
+    eprintln!(
+        "best epoch {} of {} (validation loss {:.4}); {} healthy samples calibrated, {:.2e} of \
+         them at or above 0.7\nsaved {} (weights SHA-256 {})",
+        trained.best_epoch,
+        trained.epochs_run,
+        trained.validation_loss,
+        config.calibration.samples,
+        alert_rate,
+        args.out.display(),
+        config.weights_sha256
+    );
+    Ok(())
+}
+
+fn file_digest(path: &std::path::Path) -> anyhow::Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Ok(sha256_hex(&bytes))
+}

@@ -1,0 +1,231 @@
+//! The LSTM scorer: each pod's forecaster state advanced one step per sample (all pods in one
+//! batched step), its surprise smoothed and calibrated into a probability; in the ensemble it
+//! runs beside the statistical detectors and rules, and the stronger of the two speaks.
+//!
+//! Both probabilities are tail rates under one map (see [`crate::model::calibration`]), so
+//! "the stronger" is meaningful, and on healthy pods the ensemble crosses the alert threshold
+//! at most as often as the two parts together.
+
+use super::statistical::{round4, statistical_type};
+use super::{AnomalyScorer, AnomalyType, Evidence, PodScore, Severity, StatisticalEnsemble};
+use crate::features::{FeatureRow, PodKey, Signal};
+use crate::model::artifact::SurpriseConfig;
+use crate::model::surprise::{is_warm, sample_surprise, smooth};
+use crate::model::{Calibration, StepInput, StreamInput, StreamingForecaster, Surprise};
+use std::collections::HashMap;
+
+/// Which parts speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LstmMode {
+    /// The LSTM alone.
+    Alone,
+    /// The LSTM with the statistical detectors and rules.
+    Ensemble,
+}
+
+pub struct LstmScorer {
+    mode: LstmMode,
+    forecaster: StreamingForecaster<PodKey>,
+    calibration: Calibration,
+    surprise: SurpriseConfig,
+    statistics: StatisticalEnsemble,
+    min_history: u64,
+    alert_threshold: f64,
+    /// Smoothed surprise per pod, once it is warm.
+    smoothed: HashMap<PodKey, f64>,
+}
+
+impl LstmScorer {
+    pub fn new(
+        mode: LstmMode,
+        forecaster: StreamingForecaster<PodKey>,
+        calibration: Calibration,
+        surprise: SurpriseConfig,
+        statistics: StatisticalEnsemble,
+    ) -> LstmScorer {
+        let s = statistics.settings();
+        LstmScorer {
+            mode,
+            min_history: s.min_history,
+            alert_threshold: s.alert_threshold,
+            forecaster,
+            calibration,
+            surprise,
+            statistics,
+            smoothed: HashMap::new(),
+        }
+    }
+
+    /// The calibrated LSTM probability of one pod's sample, updating its smoothing.
+    fn lstm_probability(&mut self, f: &FeatureRow, surprise: Option<&Surprise>) -> f64 {
+        let raw = surprise
+            .filter(|s| is_warm(f.age_samples, self.min_history, s, &self.surprise))
+            .and_then(|s| sample_surprise(s, &self.surprise));
+        let Some(raw) = raw else {
+            self.smoothed.remove(&f.key);
+            return 0.0;
+        };
+        let s = smooth(self.smoothed.get(&f.key).copied(), raw, &self.surprise);
+        self.smoothed.insert(f.key.clone(), s);
+        self.calibration.probability(s)
+    }
+
+    fn lstm_score(&self, f: &FeatureRow, p: f64, surprise: Option<&Surprise>) -> PodScore {
+        let mut evidence = Vec::new();
+        let mut kind = AnomalyType::LevelShift;
+        if let Some((i, r)) = surprise.and_then(Surprise::strongest) {
+            kind = lstm_type(f, i, r, self.statistics.settings());
+            evidence.push(lstm_evidence(
+                f,
+                i,
+                r,
+                surprise.expect("strongest implies some"),
+            ));
+        }
+        let is_anomaly = p >= self.alert_threshold;
+        PodScore {
+            timestamp: f.timestamp,
+            namespace: f.key.namespace.clone(),
+            pod: f.key.pod.clone(),
+            node: f.node.clone(),
+            workload: f.workload.clone(),
+            anomaly_probability: round4(p),
+            is_anomaly,
+            anomaly_type: (p > 0.0).then_some(kind),
+            severity: severity(p, is_anomaly),
+            evidence,
+        }
+    }
+}
+
+/// The ensemble's verdict: the higher probability; the type of the statistical side when it
+/// alarms on its own (a reported state such as CrashLoopBackOff names the fault better than a
+/// forecast miss), else of the side that raised the probability.
+fn combine(mut stat: PodScore, lstm: PodScore) -> PodScore {
+    if lstm.anomaly_probability <= stat.anomaly_probability {
+        if lstm.is_anomaly {
+            stat.evidence.extend(lstm.evidence);
+        }
+        return stat;
+    }
+    if stat.is_anomaly {
+        stat.anomaly_probability = lstm.anomaly_probability;
+        stat.severity = stat.severity.max(lstm.severity);
+        stat.evidence.extend(lstm.evidence);
+        stat
+    } else {
+        let mut lstm = lstm;
+        lstm.evidence.extend(stat.evidence);
+        lstm
+    }
+}
+
+fn severity(p: f64, is_anomaly: bool) -> Severity {
+    if !is_anomaly {
+        Severity::Info
+    } else if p >= 0.95 {
+        Severity::Critical
+    } else {
+        Severity::Warning
+    }
+}
+
+/// The fault a forecast miss on feature `i` points to.
+fn lstm_type(
+    f: &FeatureRow,
+    i: usize,
+    residual: f32,
+    s: &super::StatisticalSettings,
+) -> AnomalyType {
+    match StepInput::signal(i) {
+        Some(sig) => {
+            let own = match sig {
+                Signal::PeerCpu => Signal::Cpu,
+                Signal::PeerMemory => Signal::Memory,
+                Signal::PeerNetRx => Signal::NetRx,
+                Signal::PeerNetTx => Signal::NetTx,
+                Signal::FsRead | Signal::FsWrite => return AnomalyType::LevelShift,
+                other => other,
+            };
+            statistical_type(own, residual as f64, false, f, s)
+        }
+        None => match StepInput::feature_name(i) {
+            "not_running" => AnomalyType::Pending,
+            "not_ready" => AnomalyType::NotReady,
+            _ => AnomalyType::ContainerRestart,
+        },
+    }
+}
+
+fn lstm_evidence(f: &FeatureRow, i: usize, residual: f32, s: &Surprise) -> Evidence {
+    let name = StepInput::feature_name(i);
+    let detail = format!("LSTM forecast missed by {:.1} spreads", residual.abs());
+    match StepInput::signal(i) {
+        // Back from the model's asinh(z) scale to the signal's own units.
+        Some(sig) => {
+            let k = sig.index();
+            let expected_z = (s.expected[i] as f64).sinh();
+            let expected = f.baseline_median[k] + expected_z * f.baseline_scale[k];
+            Evidence {
+                feature: name.to_string(),
+                value: round4(f.natural_value(sig)),
+                baseline: round4(sig.untransform(expected)),
+                deviation: round4(residual as f64),
+                detail: Some(detail),
+            }
+        }
+        None => Evidence {
+            feature: name.to_string(),
+            value: round4(StepInput::from_features(f).values[i] as f64),
+            baseline: round4(s.expected[i] as f64),
+            deviation: round4(residual as f64),
+            detail: Some(detail),
+        },
+    }
+}
+
+impl AnomalyScorer for LstmScorer {
+    fn name(&self) -> &'static str {
+        match self.mode {
+            LstmMode::Alone => "lstm",
+            LstmMode::Ensemble => "ensemble",
+        }
+    }
+
+    fn score(&mut self, features: &[FeatureRow]) -> Vec<PodScore> {
+        let inputs: Vec<StepInput> = features.iter().map(StepInput::from_features).collect();
+        let batch: Vec<StreamInput<'_, PodKey>> = features
+            .iter()
+            .zip(&inputs)
+            .map(|(f, x)| StreamInput {
+                key: &f.key,
+                values: &x.values,
+                measured: &x.measured,
+            })
+            .collect();
+        let surprises = self.forecaster.step(&batch);
+        let statistical = match self.mode {
+            LstmMode::Ensemble => Some(self.statistics.score(features)),
+            LstmMode::Alone => None,
+        };
+        let mut out = Vec::with_capacity(features.len());
+        for (j, f) in features.iter().enumerate() {
+            let surprise = surprises[j].as_ref();
+            let p = self.lstm_probability(f, surprise);
+            let lstm = self.lstm_score(f, p, surprise);
+            out.push(match &statistical {
+                None => lstm,
+                Some(stats) => combine(stats[j].clone(), lstm),
+            });
+        }
+        out
+    }
+
+    fn forget(&mut self, pods: &[PodKey]) {
+        self.forecaster.forget(pods);
+        self.statistics.forget(pods);
+        for p in pods {
+            self.smoothed.remove(p);
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! A trained model on disk: `config.json` (everything needed to rebuild and trust the
+//! network) beside `model.bpk` (the weights, Burn's burnpack format).
+//!
+//! Loading checks, in order: the config parses and is of this format version; it describes
+//! the features this build feeds; the weights file matches the digest in the config; the
+//! weights fit the architecture. Each failure is its own error, so the daemon can say exactly
+//! why it fell back to the statistical detectors.
+
+use super::calibration::Calibration;
+use super::forecaster::{Architecture, Forecaster};
+use crate::atomic_file::write_atomic;
+use burn::module::{Module, ModuleMapper, Param, ParamId};
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, Device, Tensor};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_FILE: &str = "config.json";
+pub const WEIGHTS_FILE: &str = "model.bpk";
+/// Bumped whenever the meaning of a saved model changes.
+pub const FORMAT_VERSION: u32 = 1;
+/// `kind` of the daemon's model: it reads [`super::POD_FEATURES`].
+pub const POD_MODEL_KIND: &str = "pod";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelConfig {
+    pub format_version: u32,
+    /// What the network models: "pod" (the daemon's features).
+    pub kind: String,
+    pub architecture: Architecture,
+    /// Input features, in order.
+    pub features: Vec<String>,
+    /// How raw metrics become the inputs.
+    pub normalisation: String,
+    /// Training window length (samples) and the leading steps left out of the loss.
+    pub window: usize,
+    pub burn_in: usize,
+    /// How a sample's residuals become one surprise, and the surprise a probability.
+    pub surprise: SurpriseConfig,
+    pub calibration: Calibration,
+    pub training: TrainingRecord,
+    /// SHA-256 of `model.bpk`.
+    pub weights_sha256: String,
+    /// Versions that wrote the model.
+    pub crate_version: String,
+    pub burn_version: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurpriseConfig {
+    /// Residuals are capped at this many spreads before smoothing.
+    pub cap: f64,
+    /// EWMA weight of the newest sample's surprise.
+    pub smoothing: f64,
+    /// LSTM steps a stream takes before its surprise is trusted.
+    pub warmup_steps: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainingRecord {
+    pub seed: u64,
+    /// Input files and SHA-256 of their bytes (labels included), in the order given.
+    pub inputs: Vec<(String, String)>,
+    /// SHA-256 over the input digests: the identity of the training data.
+    pub data_sha256: String,
+    pub windows_train: usize,
+    pub windows_validation: usize,
+    pub batch_size: usize,
+    pub learning_rate: f64,
+    pub max_epochs: usize,
+    pub patience: usize,
+    pub epochs_run: usize,
+    pub best_epoch: usize,
+    pub train_loss: f64,
+    pub validation_loss: f64,
+    /// Healthy validation samples at or above 0.7, per sample, measured after calibration.
+    pub validation_alert_rate: f64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelLoadError {
+    #[error("no model at {path}: {source}")]
+    Missing {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("model file {path} is corrupt: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("model in {path} does not fit this build: {reason}")]
+    Mismatch { path: PathBuf, reason: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModelSaveError {
+    #[error("serialising the weights: {0}")]
+    Serialise(String),
+    #[error("writing {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A loaded model: the network and what it was saved with.
+pub struct LoadedModel {
+    pub config: ModelConfig,
+    pub network: Forecaster,
+}
+
+/// Gives parameters ids 1, 2, … in traversal order: Burn draws them from OS entropy, which
+/// would make two trainings with the same seed differ in their saved bytes (not their weights).
+struct NumberParams(u64);
+
+impl ModuleMapper for NumberParams {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        self.0 += 1;
+        let (_, value, _) = param.consume();
+        Param::initialized(ParamId::from(self.0), value)
+    }
+}
+
+/// The weights in burnpack bytes; the same weights always give the same bytes.
+pub fn weights_bytes(network: &Forecaster) -> Result<Vec<u8>, ModelSaveError> {
+    let bytes = network
+        .clone()
+        .map(&mut NumberParams(0))
+        .into_record()
+        .into_bytes()
+        .map_err(|e| ModelSaveError::Serialise(e.to_string()))?;
+    Ok(bytes.to_vec())
+}
+
+/// Writes `model.bpk` and `config.json` into `dir` (created if needed), each atomically, the
+/// config last so a reader never sees a config whose weights are not there yet.
+/// `config.weights_sha256` is filled in here.
+pub fn save(
+    dir: &Path,
+    network: &Forecaster,
+    mut config: ModelConfig,
+) -> Result<ModelConfig, ModelSaveError> {
+    std::fs::create_dir_all(dir).map_err(|source| ModelSaveError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let weights = weights_bytes(network)?;
+    config.weights_sha256 = sha256_hex(&weights);
+    let wpath = dir.join(WEIGHTS_FILE);
+    write_atomic(&wpath, &weights).map_err(|source| ModelSaveError::Write {
+        path: wpath,
+        source,
+    })?;
+    let mut json = serde_json::to_string_pretty(&config).expect("config serialises");
+    json.push('\n');
+    let cpath = dir.join(CONFIG_FILE);
+    write_atomic(&cpath, json.as_bytes()).map_err(|source| ModelSaveError::Write {
+        path: cpath,
+        source,
+    })?;
+    Ok(config)
+}
+
+/// Loads and checks a model directory against what this build expects (`kind`, `features`).
+pub fn load(
+    dir: &Path,
+    kind: &str,
+    features: &[&str],
+    device: &Device,
+) -> Result<LoadedModel, ModelLoadError> {
+    let cpath = dir.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&cpath).map_err(|source| ModelLoadError::Missing {
+        path: cpath.clone(),
+        source,
+    })?;
+    let corrupt = |path: &Path, reason: String| ModelLoadError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mismatch = |reason: String| ModelLoadError::Mismatch {
+        path: cpath.clone(),
+        reason,
+    };
+    // The version first, so an old or future format is named as such, not as a parse error.
+    let version = serde_json::from_str::<serde_json::Value>(&text)
+        .map_err(|e| corrupt(&cpath, e.to_string()))?
+        .get("format_version")
+        .and_then(|v| v.as_u64());
+    if version != Some(FORMAT_VERSION as u64) {
+        return Err(mismatch(format!(
+            "format_version is {}, this build reads {FORMAT_VERSION}",
+            version.map_or("missing".to_string(), |v| v.to_string())
+        )));
+    }
+    let config: ModelConfig =
+        serde_json::from_str(&text).map_err(|e| corrupt(&cpath, e.to_string()))?;
+    if config.kind != kind {
+        return Err(mismatch(format!(
+            "it models {:?}, expected {kind:?}",
+            config.kind
+        )));
+    }
+    if config.features != features {
+        return Err(mismatch(format!(
+            "features are {:?}, this build feeds {:?}",
+            config.features, features
+        )));
+    }
+    let a = config.architecture;
+    if a.inputs != features.len() || a.forecast > a.inputs || a.hidden == 0 || a.hidden > 4096 {
+        return Err(mismatch(format!(
+            "architecture {a:?} does not fit {} features",
+            features.len()
+        )));
+    }
+    let wpath = dir.join(WEIGHTS_FILE);
+    let weights = std::fs::read(&wpath).map_err(|source| ModelLoadError::Missing {
+        path: wpath.clone(),
+        source,
+    })?;
+    let digest = sha256_hex(&weights);
+    if digest != config.weights_sha256 {
+        return Err(corrupt(
+            &wpath,
+            format!(
+                "SHA-256 is {digest}, {} expects {}",
+                CONFIG_FILE, config.weights_sha256
+            ),
+        ));
+    }
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(weights))
+        .map_err(|e| corrupt(&wpath, e.to_string()))?;
+    let network = a
+        .init(device)
+        .try_load_record(record)
+        .map_err(|e| ModelLoadError::Mismatch {
+            path: wpath.clone(),
+            reason: e.to_string(),
+        })?;
+    Ok(LoadedModel { config, network })
+}
