@@ -22,6 +22,7 @@ pub mod fault_label;
 pub mod features;
 pub mod insights;
 pub mod metrics_row;
+pub mod nab_series;
 pub mod pipeline;
 pub mod settings;
 pub mod simulator;
