@@ -135,20 +135,36 @@ pub enum DetectFormat {
     Nab,
 }
 
+/// Which surprise sources score a NAB series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DetectorsArg {
+    /// The statistical sources: robust z-scores, level shift, daily cycle.
+    Stats,
+    /// The LSTM forecaster alone.
+    Lstm,
+    /// The statistical sources and the LSTM together.
+    Ensemble,
+}
+
 #[derive(Debug, Args)]
 pub struct DetectArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
-    /// Input CSV.
-    #[arg(long, value_name = "FILE")]
+    /// Input CSV. With `--format nab`, also a directory: every `*.csv` below it is scored.
+    #[arg(long, value_name = "PATH")]
     pub input: PathBuf,
-    /// Output CSV: one score row per input row.
-    #[arg(long, value_name = "FILE")]
+    /// Output CSV: one score row per input row. For an input directory, a directory mirroring
+    /// it (`DIR/<category>/<name>.csv`).
+    #[arg(long, value_name = "PATH")]
     pub output: PathBuf,
     /// Input layout.
     #[arg(long, value_enum, default_value = "canonical")]
     pub format: DetectFormat,
-    /// Probability at or above which a row is anomalous [default: from agents.toml, 0.7]
+    /// Surprise sources for `--format nab`.
+    #[arg(long, value_enum, default_value = "stats")]
+    pub detectors: DetectorsArg,
+    /// Probability at or above which a row is anomalous, canonical format only [default: from
+    /// agents.toml, 0.7]
     #[arg(long, value_name = "P")]
     pub alert_threshold: Option<f64>,
     /// Namespace given to rows of the original system's CSV, which has none.

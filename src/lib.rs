@@ -24,6 +24,7 @@ pub mod features;
 pub mod insights;
 pub mod metrics_row;
 pub mod model;
+pub mod nab_series;
 pub mod pipeline;
 pub mod settings;
 pub mod simulator;

@@ -5,20 +5,24 @@
 //! replicas); each is compared with the history of earlier timestamps only. So the scores of a
 //! timestamp never change when rows of later timestamps are added. The output appears only
 //! when complete (written to a temporary file and renamed).
+//!
+//! `--format nab` scores single series (`timestamp,value`) with the single-series detector
+//! ([`crate::detector::series`]), a file or a directory of them at a time.
 
 use crate::atomic_file::AtomicFile;
-use crate::cli::{DetectArgs, DetectFormat};
+use crate::cli::{DetectArgs, DetectFormat, DetectorsArg};
 use crate::csv_input::{IngestStats, Layout, RowParser};
+use crate::detector::series::{SeriesDetector, SeriesSettings};
 use crate::eval::{ScoreRow, ScoreWriter};
-use crate::metrics_row::{PodMetricsRow, PodPhase};
+use crate::metrics_row::PodMetricsRow;
+use crate::nab_series::{read_series, write_scores};
 use crate::pipeline::ScoringPipeline;
 use crate::settings::{self, Overrides, Settings};
 use anyhow::{bail, Context};
-use chrono::{DateTime, NaiveDateTime, Utc};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 
 /// Rows scored per pipeline call; chunks end on a tick boundary.
 const CHUNK_ROWS: usize = 20_000;
@@ -32,6 +36,17 @@ pub struct DetectSummary {
 }
 
 pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
+    if args.format == DetectFormat::Nab {
+        let s = detect_nab(&args.input, &args.output, args.detectors)?;
+        eprintln!(
+            "scored {} rows in {} file(s) ({} alerts); wrote {}",
+            s.rows,
+            s.files,
+            s.alerts,
+            args.output.display()
+        );
+        return Ok(());
+    }
     let (path, explicit) = args.config.path();
     let env: HashMap<String, String> = std::env::vars().collect();
     let overrides = Overrides {
@@ -39,12 +54,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
         ..Overrides::default()
     };
     let settings = settings::load(&path, explicit, &env, &overrides)?;
-    let summary = match args.format {
-        DetectFormat::Canonical => {
-            detect_canonical(&settings, &args.input, &args.output, &args.legacy_namespace)?
-        }
-        DetectFormat::Nab => detect_nab(&settings, &args.input, &args.output)?,
-    };
+    let summary = detect_canonical(&settings, &args.input, &args.output, &args.legacy_namespace)?;
     eprintln!(
         "scored {} rows ({} anomalous), skipped {} bad rows{}; wrote {}",
         summary.rows_scored,
@@ -131,70 +141,88 @@ fn score_chunk(
     Ok(())
 }
 
-/// Scores one NAB series (`timestamp,value`) into `timestamp,value,anomaly_score`.
-///
-/// The value is fed to the pipeline as the CPU of one pod with no siblings; the series is
-/// learned online from its first row, without look-ahead and without the labels.
+/// What `detect --format nab` did.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct NabSummary {
+    pub files: usize,
+    pub rows: usize,
+    /// Rows at or above the detector's firing level.
+    pub alerts: usize,
+}
+
+/// Scores one NAB series file, or every `*.csv` below a directory into the same relative path
+/// under `output`, with the single-series detector. Each file is learned from its first row,
+/// on its own, without look-ahead.
 pub fn detect_nab(
-    settings: &Settings,
     input: &Path,
     output: &Path,
-) -> anyhow::Result<DetectSummary> {
-    let label = input.display().to_string();
-    let (header, lines) = open_with_header(input)?;
-    if header.trim() != "timestamp,value" {
-        bail!("{label}:1: expected the NAB header `timestamp,value`, found {header:?}");
+    detectors: DetectorsArg,
+) -> anyhow::Result<NabSummary> {
+    let settings = SeriesSettings::default();
+    // Fail before reading anything if the sources asked for do not exist.
+    series_detector(&settings, detectors)?;
+    let jobs: Vec<(PathBuf, PathBuf)> = if input.is_dir() {
+        let files = csv_files_below(input)?;
+        if files.is_empty() {
+            bail!("{}: no *.csv file below this directory", input.display());
+        }
+        files
+            .into_iter()
+            .map(|rel| (input.join(&rel), output.join(rel)))
+            .collect()
+    } else {
+        vec![(input.to_path_buf(), output.to_path_buf())]
+    };
+    let mut summary = NabSummary::default();
+    for (from, to) in jobs {
+        let rows = read_series(&from)?;
+        let mut detector = series_detector(&settings, detectors)?;
+        let scores: Vec<f64> = rows
+            .iter()
+            .map(|r| detector.observe(r.observation))
+            .collect();
+        write_scores(&to, &rows, &scores)?;
+        summary.files += 1;
+        summary.rows += rows.len();
+        summary.alerts += scores
+            .iter()
+            .filter(|s| **s >= settings.firing_level)
+            .count();
     }
-    let mut settings = settings.clone();
-    // A series is one pod that never goes away, whatever the gaps between its samples.
-    settings.dataset_generator.evict_after = std::time::Duration::from_secs(10 * 365 * 86_400);
-    let mut pipeline = ScoringPipeline::from_settings(&settings);
-    let pod = input
-        .file_stem()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| "series".to_string());
-    let mut out =
-        AtomicFile::create(output).with_context(|| format!("creating {}", output.display()))?;
-    writeln!(out, "timestamp,value,anomaly_score")?;
-    let mut summary = DetectSummary::default();
-    let mut last: Option<DateTime<Utc>> = None;
-    for (i, line) in lines.enumerate() {
-        let line = line?;
-        let no = i + 2;
-        let Some((ts_text, value_text)) = line.split_once(',') else {
-            bail!("{label}:{no}: expected two fields `timestamp,value`, found {line:?}");
-        };
-        let ts = NaiveDateTime::parse_from_str(ts_text.trim(), "%Y-%m-%d %H:%M:%S")
-            .with_context(|| {
-                format!("{label}:{no}: field timestamp: {ts_text:?} is not YYYY-MM-DD HH:MM:SS")
-            })?
-            .and_utc();
-        let value: f64 = value_text
-            .trim()
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite())
-            .with_context(|| {
-                format!("{label}:{no}: field value: {value_text:?} is not a finite number")
-            })?;
-        // Repeated timestamps (daylight-saving changes) still need distinct ticks.
-        let ts = match last {
-            Some(prev) if ts <= prev => prev + chrono::Duration::seconds(1),
-            _ => ts,
-        };
-        last = Some(ts);
-        let mut row = PodMetricsRow::empty(ts, "nab", &pod);
-        row.phase = Some(PodPhase::Running);
-        row.cpu_millicores = Some(value.max(0.0));
-        let (scores, _) = pipeline.score_rows(std::slice::from_ref(&row))?;
-        let score = scores.first().map_or(0.0, |s| s.anomaly_probability);
-        summary.rows_scored += 1;
-        summary.anomalous_rows += (score >= settings.anomaly_model.alert_threshold) as u64;
-        writeln!(out, "{},{},{score:.4}", ts_text.trim(), value_text.trim())?;
-    }
-    out.commit()
-        .with_context(|| format!("writing {}", output.display()))?;
     Ok(summary)
+}
+
+fn series_detector(
+    settings: &SeriesSettings,
+    detectors: DetectorsArg,
+) -> anyhow::Result<SeriesDetector> {
+    match detectors {
+        DetectorsArg::Stats => Ok(SeriesDetector::statistical(settings)),
+        DetectorsArg::Lstm | DetectorsArg::Ensemble => {
+            bail!("the lstm detector is not available yet: use --detectors stats")
+        }
+    }
+}
+
+/// Paths of the `*.csv` files below `dir`, relative to it, sorted (a stable order).
+fn csv_files_below(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(d) = pending.pop() {
+        let entries = std::fs::read_dir(&d).with_context(|| format!("listing {}", d.display()))?;
+        for entry in entries {
+            let path = entry
+                .with_context(|| format!("listing {}", d.display()))?
+                .path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "csv") {
+                found.push(path.strip_prefix(dir).unwrap_or(&path).to_path_buf());
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
 }
 
 /// The header line of a file and an iterator over the rest.

@@ -2,10 +2,14 @@
 //!
 //! [`AnomalyScorer`] is the seam: the statistical ensemble and the LSTM scorer implement it. Scorers are pure state machines (no I/O, no clocks), so the daemon and the
 //! offline `detect` command give identical results on identical rows.
+//!
+//! [`series`] is the single-series detector (surprise sources and their combiner) used by
+//! `detect --format nab`.
 
 pub mod anomaly_type;
 pub mod lstm;
 pub mod pod_score;
+pub mod series;
 pub mod statistical;
 
 pub use anomaly_type::{AnomalyType, Severity};

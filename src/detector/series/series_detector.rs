@@ -1,0 +1,202 @@
+//! One series in, one anomaly probability per sample out: surprise sources → combiner →
+//! post-detection suppression.
+
+use super::combiner::{Combiner, CombinerSettings};
+use super::level_shift::LevelShift;
+use super::refractory::Refractory;
+use super::robust_z::RobustZ;
+use super::seasonal::Seasonal;
+use super::surprise_source::{Observation, SurpriseSource};
+
+/// Every parameter of the single-series detector. The defaults were chosen once for the whole
+/// NAB slice in `/work/shared/nab` (no per-file tuning) and are used for every series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesSettings {
+    /// Windows of the robust z-score sources (one source each).
+    pub z_windows: Vec<usize>,
+    /// (recent, baseline) windows of the level-shift sources (one source each).
+    pub level_windows: Vec<(usize, usize)>,
+    /// Previous days the seasonal source compares with; 0 drops the source.
+    pub seasonal_days: usize,
+    /// Residuals the seasonal source takes its spread from.
+    pub seasonal_residuals: usize,
+    /// Least spread a source believes in, as a fraction of the range seen so far.
+    pub floor_fraction: f64,
+    pub combiner: CombinerSettings,
+    /// Probability that counts as an alert and starts the suppression.
+    pub firing_level: f64,
+    /// Samples reported as 0 after an alert.
+    pub hold: usize,
+}
+
+impl Default for SeriesSettings {
+    fn default() -> Self {
+        SeriesSettings {
+            z_windows: vec![64, 1024],
+            level_windows: vec![(64, 1024)],
+            seasonal_days: 5,
+            seasonal_residuals: 512,
+            floor_fraction: 0.001,
+            combiner: CombinerSettings::default(),
+            firing_level: 0.45,
+            hold: 150,
+        }
+    }
+}
+
+impl SeriesSettings {
+    /// The statistical surprise sources these settings describe.
+    pub fn statistical_sources(&self) -> Vec<Box<dyn SurpriseSource>> {
+        let mut sources: Vec<Box<dyn SurpriseSource>> = Vec::new();
+        for w in &self.z_windows {
+            sources.push(Box::new(RobustZ::new(*w, self.floor_fraction)));
+        }
+        for (recent, baseline) in &self.level_windows {
+            sources.push(Box::new(LevelShift::new(
+                *recent,
+                *baseline,
+                self.floor_fraction,
+            )));
+        }
+        if self.seasonal_days > 0 {
+            sources.push(Box::new(Seasonal::new(
+                self.seasonal_days,
+                self.seasonal_residuals,
+                self.floor_fraction,
+            )));
+        }
+        sources
+    }
+}
+
+/// The online detector of one series. Deterministic and causal: the probability of a sample
+/// depends only on it and the samples before it.
+pub struct SeriesDetector {
+    sources: Vec<Box<dyn SurpriseSource>>,
+    combiner: Combiner,
+    refractory: Refractory,
+    surprises: Vec<Option<f64>>,
+}
+
+impl SeriesDetector {
+    /// A detector over any set of sources (statistical, external such as an LSTM, or both).
+    pub fn new(settings: &SeriesSettings, sources: Vec<Box<dyn SurpriseSource>>) -> Self {
+        assert!(!sources.is_empty(), "a detector needs at least one source");
+        SeriesDetector {
+            combiner: Combiner::new(settings.combiner.clone(), sources.len()),
+            refractory: Refractory::new(settings.firing_level, settings.hold),
+            surprises: Vec::with_capacity(sources.len()),
+            sources,
+        }
+    }
+
+    /// The detector with the statistical sources only.
+    pub fn statistical(settings: &SeriesSettings) -> Self {
+        Self::new(settings, settings.statistical_sources())
+    }
+
+    pub fn source_names(&self) -> Vec<&str> {
+        self.sources.iter().map(|s| s.name()).collect()
+    }
+
+    /// The anomaly probability to report for this sample, in [0, 1] (0 while warming up or
+    /// while suppressed after an alert).
+    pub fn observe(&mut self, obs: Observation) -> f64 {
+        self.surprises.clear();
+        self.surprises
+            .extend(self.sources.iter_mut().map(|s| s.observe(obs)));
+        match self.combiner.combine(&self.surprises) {
+            Some(p) => self.refractory.filter(p),
+            None => 0.0,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_series::{daily_square, noisy, observations};
+    use super::*;
+
+    fn run(detector: &mut SeriesDetector, values: &[f64]) -> Vec<f64> {
+        observations(values)
+            .into_iter()
+            .map(|o| detector.observe(o))
+            .collect()
+    }
+
+    fn settings() -> SeriesSettings {
+        SeriesSettings::default()
+    }
+
+    #[test]
+    fn a_spike_fires_once_and_calm_data_does_not() {
+        let mut values = noisy(2500, 50.0, 2.0, 7);
+        values[2000] = 120.0;
+        let p = run(&mut SeriesDetector::statistical(&settings()), &values);
+        let fire = settings().firing_level;
+        let calm = p[..2000].iter().cloned().fold(0.0, f64::max);
+        assert!(calm < fire, "calm data reached {calm}");
+        assert!(p[2000] >= fire, "spike scored {}", p[2000]);
+        assert!(p[2001..2000 + settings().hold].iter().all(|v| *v == 0.0));
+    }
+
+    #[test]
+    fn a_level_shift_fires_soon() {
+        let mut values = noisy(2500, 50.0, 2.0, 8);
+        for v in &mut values[2000..] {
+            *v += 15.0;
+        }
+        let p = run(&mut SeriesDetector::statistical(&settings()), &values);
+        let fire = settings().firing_level;
+        assert!(p[..2000].iter().all(|v| *v < fire));
+        let first = p[2000..].iter().position(|v| *v >= fire);
+        assert!(
+            first.is_some_and(|i| i < 20),
+            "shift detected after {first:?}"
+        );
+    }
+
+    #[test]
+    fn a_flat_line_and_a_clean_daily_cycle_never_fire() {
+        let fire = settings().firing_level;
+        let flat = run(&mut SeriesDetector::statistical(&settings()), &[7.0; 3000]);
+        assert!(flat.iter().all(|v| *v < fire));
+        let days = run(
+            &mut SeriesDetector::statistical(&settings()),
+            &daily_square(288 * 12, 288, 9),
+        );
+        let worst = days.iter().cloned().fold(0.0, f64::max);
+        assert!(worst < fire, "a normal day reached {worst}");
+    }
+
+    #[test]
+    fn a_broken_day_fires() {
+        let mut values = daily_square(288 * 12, 288, 10);
+        // The afternoon peak of day 9 never comes.
+        for v in &mut values[288 * 9 + 100..288 * 9 + 200] {
+            *v = 20.0;
+        }
+        let p = run(&mut SeriesDetector::statistical(&settings()), &values);
+        let fire = settings().firing_level;
+        assert!(p[..288 * 9 + 100].iter().all(|v| *v < fire));
+        assert!(p[288 * 9 + 100..288 * 9 + 200].iter().any(|v| *v >= fire));
+    }
+
+    #[test]
+    fn deterministic_and_causal() {
+        let mut values = noisy(3000, 10.0, 1.0, 11);
+        values[2500] = 40.0;
+        let full = run(&mut SeriesDetector::statistical(&settings()), &values);
+        let again = run(&mut SeriesDetector::statistical(&settings()), &values);
+        assert_eq!(full, again);
+        let prefix = run(
+            &mut SeriesDetector::statistical(&settings()),
+            &values[..2600],
+        );
+        assert_eq!(
+            prefix[..],
+            full[..2600],
+            "a prefix scores as the full series began"
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! The seam between models and the combiner: a [`SurpriseSource`] says, for each value of one
+//! series, how surprising it is given only the values before it.
+
+/// One sample of a single series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Observation {
+    /// Seconds since the Unix epoch. Repeated or backward timestamps (daylight-saving changes)
+    /// are allowed: sources that care about time must cope with them.
+    pub seconds: i64,
+    pub value: f64,
+}
+
+/// An online model of one series that reports a raw surprise for each value it is shown.
+///
+/// Contract, relied on by [`super::Combiner`] and by the causality tests:
+/// - `observe` is called once per sample, in time order, and returns the surprise of *that*
+///   sample computed only from earlier samples (and the sample itself); then it learns from it.
+/// - The surprise is finite and non-negative; larger means less expected. Its scale is the
+///   source's own business (a robust z-score, `|x−μ|/σ` of a forecast, …): the combiner learns
+///   each source's normal range of surprise online and never compares sources' raw values.
+/// - `None` while the source is still warming up. It must not return `None` again once it has
+///   started, except where its documentation says so.
+/// - Deterministic: the same samples give the same surprises.
+pub trait SurpriseSource: Send {
+    /// Short name for logs and reports ("robust_z_64", "lstm", …).
+    fn name(&self) -> &str;
+    /// The surprise of `obs`, then learns from it.
+    fn observe(&mut self, obs: Observation) -> Option<f64>;
+}
