@@ -16,6 +16,7 @@ use crate::detector::series::{SeriesDetector, SeriesSettings};
 use crate::eval::{ScoreRow, ScoreWriter};
 use crate::metrics_row::PodMetricsRow;
 use crate::nab_series::{read_series, write_scores};
+use crate::model::online::{OnlineLstm, OnlineLstmSettings};
 use crate::pipeline::ScoringPipeline;
 use crate::settings::{self, Overrides, Settings};
 use anyhow::{bail, Context};
@@ -198,8 +199,14 @@ fn series_detector(
 ) -> anyhow::Result<SeriesDetector> {
     match detectors {
         DetectorsArg::Stats => Ok(SeriesDetector::statistical(settings)),
-        DetectorsArg::Lstm | DetectorsArg::Ensemble => {
-            bail!("the lstm detector is not available yet: use --detectors stats")
+        DetectorsArg::Lstm => Ok(SeriesDetector::new(
+            settings,
+            vec![Box::new(OnlineLstm::new(OnlineLstmSettings::default()))],
+        )),
+        DetectorsArg::Ensemble => {
+            let mut sources = settings.statistical_sources();
+            sources.push(Box::new(OnlineLstm::new(OnlineLstmSettings::default())));
+            Ok(SeriesDetector::new(settings, sources))
         }
     }
 }

@@ -5,9 +5,10 @@
 //! new sample at the cost of one LSTM step, and lets the network say "this signal is noisy
 //! here" instead of turning every noisy pod into an alarm.
 
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, Param};
+use rand::{Rng, SeedableRng};
 use burn::nn::{Linear, LinearConfig, Lstm, LstmConfig, LstmState};
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 /// Shape of the network; saved in `config.json` beside the weights.
@@ -23,12 +24,42 @@ pub struct Architecture {
 }
 
 impl Architecture {
+    /// A network with weights drawn from `seed` alone (Glorot-uniform matrices, zero biases).
+    ///
+    /// Burn's own initialisers draw from a per-device generator shared by every thread of the
+    /// process, so two trainings running side by side would disturb each other's draws.
+    pub fn init_seeded(&self, device: &Device, seed: u64) -> Forecaster {
+        let mut init = SeededInit(rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+        self.init(device).map(&mut init)
+    }
+
     pub fn init(&self, device: &Device) -> Forecaster {
         Forecaster {
             lstm: LstmConfig::new(self.inputs, self.hidden, true).init(device),
             head: LinearConfig::new(self.hidden, 2 * self.forecast).init(device),
             forecast: self.forecast,
         }
+    }
+}
+
+struct SeededInit(rand_chacha::ChaCha8Rng);
+
+impl ModuleMapper for SeededInit {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let rng = &mut self.0;
+        param.map(|value| {
+            let dims = value.shape().as_slice().to_vec();
+            let n: usize = dims.iter().product();
+            let values: Vec<f32> = if dims.len() < 2 {
+                vec![0.0; n]
+            } else {
+                let bound = (6.0 / (dims[0] + dims[dims.len() - 1]) as f64).sqrt();
+                (0..n).map(|_| rng.random_range(-bound..bound) as f32).collect()
+            };
+            let grad = value.is_require_grad();
+            Tensor::<D>::from_data(TensorData::new(values, dims), &value.device())
+                .set_require_grad(grad)
+        })
     }
 }
 

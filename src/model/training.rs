@@ -98,8 +98,7 @@ pub fn train(
     }
     let plain = cpu_device();
     let device = plain.clone().autodiff();
-    device.seed(options.seed);
-    let mut network = architecture.init(&device);
+    let mut network = architecture.init_seeded(&device, options.seed);
     let mut optimizer = AdamConfig::new()
         .with_grad_clipping(Some(burn::grad_clipping::GradientClippingConfig::Norm(1.0)))
         .init();

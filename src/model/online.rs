@@ -1,0 +1,209 @@
+//! The LSTM as a surprise source for one series (NAB mode): it learns the series online, from
+//! its own past only, and forecasts each next value.
+//!
+//! Nothing is known before the file starts, so the network is fitted on the samples seen so
+//! far at growing checkpoints (after 300, 600, 1200, 2400, … samples: cheap, and the later
+//! fits see ever more normal behaviour); between fits it streams, one step per sample. Each
+//! fit also re-estimates the normalisation (median and robust scale of the history), and
+//! re-runs the network over the latest samples to rebuild its state. Surprise is
+//! `|x − μ| / σ` of the forecast made before the sample was seen.
+
+use super::data::WindowSet;
+use super::forecaster::Architecture;
+use super::streaming::{StreamInput, StreamingForecaster};
+use super::training::{cpu_device, train, Quiet, TrainOptions};
+use crate::detector::series::{Observation, SurpriseSource};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnlineLstmSettings {
+    pub hidden: usize,
+    /// Training window, in samples.
+    pub window: usize,
+    /// Samples between the starts of two training windows.
+    pub stride: usize,
+    /// The first fit happens after this many samples; each later one after twice as many.
+    pub first_fit_after: usize,
+    /// Most recent windows a fit trains on (bounds its cost on long series).
+    pub max_windows: usize,
+    pub max_epochs: usize,
+    pub seed: u64,
+}
+
+impl Default for OnlineLstmSettings {
+    fn default() -> Self {
+        OnlineLstmSettings {
+            hidden: 16,
+            window: 32,
+            stride: 4,
+            first_fit_after: 300,
+            max_windows: 384,
+            max_epochs: 8,
+            seed: 7,
+        }
+    }
+}
+
+const ARCH_INPUTS: usize = 1;
+/// Robust scale floor, relative to the median's magnitude, so a flat series does not make
+/// every wiggle infinitely surprising.
+const RELATIVE_SCALE_FLOOR: f64 = 1e-3;
+
+pub struct OnlineLstm {
+    settings: OnlineLstmSettings,
+    history: Vec<f64>,
+    next_fit: usize,
+    /// (median, scale) of the last fit.
+    normaliser: (f64, f64),
+    stream: Option<StreamingForecaster<u8>>,
+}
+
+impl OnlineLstm {
+    pub fn new(settings: OnlineLstmSettings) -> OnlineLstm {
+        OnlineLstm {
+            next_fit: settings.first_fit_after,
+            settings,
+            history: Vec::new(),
+            normaliser: (0.0, 1.0),
+            stream: None,
+        }
+    }
+
+    fn normalise(&self, x: f64) -> f32 {
+        let (median, scale) = self.normaliser;
+        ((x - median) / scale).asinh() as f32
+    }
+
+    /// Fits a fresh network on the history, then replays the latest window through it.
+    fn fit(&mut self) {
+        let s = &self.settings;
+        let mut sorted = self.history.clone();
+        sorted.sort_by(f64::total_cmp);
+        let q = |p: f64| sorted[((sorted.len() - 1) as f64 * p).round() as usize];
+        let median = q(0.5);
+        let floor = (median.abs() * RELATIVE_SCALE_FLOOR).max(1e-9);
+        self.normaliser = (median, ((q(0.75) - q(0.25)) / 1.349).max(floor));
+        let normalised: Vec<f32> = self.history.iter().map(|x| self.normalise(*x)).collect();
+
+        let starts: Vec<usize> = (0..=normalised.len().saturating_sub(s.window))
+            .step_by(s.stride)
+            .collect();
+        let starts = &starts[starts.len().saturating_sub(s.max_windows)..];
+        // The most recent tenth of the windows validates (early stopping).
+        let split = starts.len() - (starts.len() / 10).max(1);
+        let mut train_set = WindowSet::new(s.window, ARCH_INPUTS);
+        let mut validation = WindowSet::new(s.window, ARCH_INPUTS);
+        let ones = vec![1.0f32; s.window];
+        for (i, &start) in starts.iter().enumerate() {
+            let target = if i < split { &mut train_set } else { &mut validation };
+            target.push(&normalised[start..start + s.window], &ones);
+        }
+        let architecture = Architecture {
+            inputs: ARCH_INPUTS,
+            forecast: ARCH_INPUTS,
+            hidden: s.hidden,
+        };
+        let options = TrainOptions {
+            seed: s.seed,
+            batch_size: 32,
+            max_epochs: s.max_epochs,
+            patience: 2,
+            burn_in: 4,
+            ..TrainOptions::default()
+        };
+        let Ok(trained) = train(architecture, &train_set, &validation, &options, &mut Quiet) else {
+            return; // too little data: keep the previous network
+        };
+        let mut stream = StreamingForecaster::new(trained.network, architecture, cpu_device());
+        let from = normalised.len().saturating_sub(s.window);
+        for v in &normalised[from..] {
+            stream.step(&[StreamInput {
+                key: &0,
+                values: std::slice::from_ref(v),
+                measured: &[1.0],
+            }]);
+        }
+        self.stream = Some(stream);
+    }
+}
+
+impl SurpriseSource for OnlineLstm {
+    fn name(&self) -> &str {
+        "lstm"
+    }
+
+    fn observe(&mut self, obs: Observation) -> Option<f64> {
+        let v = self.normalise(obs.value);
+        let surprise = self.stream.as_mut().and_then(|stream| {
+            let s = stream.step(&[StreamInput {
+                key: &0,
+                values: std::slice::from_ref(&v),
+                measured: &[1.0],
+            }]);
+            s.into_iter()
+                .next()
+                .flatten()
+                .map(|s| (s.residuals[0].abs() as f64).min(1e6))
+        });
+        self.history.push(obs.value);
+        if self.history.len() >= self.next_fit {
+            self.fit();
+            self.next_fit *= 2;
+        }
+        surprise
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn obs(i: usize, value: f64) -> Observation {
+        Observation {
+            seconds: 300 * i as i64,
+            value,
+        }
+    }
+
+    #[test]
+    fn learns_a_wave_and_is_surprised_by_a_spike() {
+        let settings = OnlineLstmSettings {
+            first_fit_after: 200,
+            max_epochs: 6,
+            ..OnlineLstmSettings::default()
+        };
+        let mut lstm = OnlineLstm::new(settings);
+        let wave = |i: usize| 50.0 + 10.0 * (i as f64 * 0.2).sin();
+        let mut calm = Vec::new();
+        for i in 0..399 {
+            let s = lstm.observe(obs(i, wave(i)));
+            if i < 200 {
+                assert!(s.is_none(), "no surprise before the first fit");
+            } else {
+                calm.push(s.expect("fitted"));
+            }
+        }
+        let spike = lstm.observe(obs(399, wave(399) + 60.0)).unwrap();
+        let calmest_max = calm.iter().copied().fold(0.0, f64::max);
+        assert!(spike > 2.0 * calmest_max, "spike {spike} vs calm at most {calmest_max}");
+    }
+
+    #[test]
+    fn a_prefix_gets_the_same_surprises_as_the_full_series() {
+        let values: Vec<f64> = (0..340).map(|i| (i % 17) as f64 + (i / 50) as f64).collect();
+        let run = |n: usize| {
+            let mut lstm = OnlineLstm::new(OnlineLstmSettings {
+                first_fit_after: 150,
+                max_epochs: 2,
+                ..OnlineLstmSettings::default()
+            });
+            values[..n]
+                .iter()
+                .enumerate()
+                .map(|(i, v)| lstm.observe(obs(i, *v)))
+                .collect::<Vec<_>>()
+        };
+        let full = run(340);
+        let prefix = run(320);
+        assert_eq!(&full[..320], &prefix[..], "no look-ahead");
+    }
+}
