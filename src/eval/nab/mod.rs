@@ -2,16 +2,17 @@
 //! (`nab/sweeper.py`, `nab/optimizer.py`, `nab/runner.py`): pure functions, no I/O beyond
 //! reading the corpus and results files.
 //!
-//! ```no_run
-//! # use std::{collections::HashMap, path::Path};
+//! ```text
 //! use k8s_monitor::eval::nab;
 //! let corpus = nab::load_corpus(Path::new("nab/data"), Path::new("nab/labels/combined_windows.json"))?;
 //! // One anomaly score in [0, 1] per row of each file, computed in memory or read from disk:
 //! let scores: HashMap<String, Vec<f64>> = nab::read_results(Path::new("results"), &corpus)?;
 //! let report = nab::score_corpus(&corpus, &scores)?;
 //! println!("{}", report.profile("standard").unwrap().normalized_score.unwrap());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! (Not a doctest: the project has none, and a doctest relinks the library, which races with
+//! other worktrees sharing the build directory.)
 //!
 //! How NAB scores, in short (details in [`row_weights`] and [`sweep`]):
 //! - Each labelled window rewards its earliest detection, by position: `A_TP` at the window's
