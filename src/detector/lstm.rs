@@ -229,3 +229,71 @@ impl AnomalyScorer for LstmScorer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::FeatureBuilder;
+    use crate::metrics_row::{PodMetricsRow, PodPhase};
+    use crate::model::artifact::SurpriseConfig;
+    use crate::model::training::cpu_device;
+    use crate::model::{Architecture, POD_FEATURE_COUNT};
+    use crate::detector::StatisticalSettings;
+    use std::time::Duration;
+
+    /// A pod whose CPU swings wildly from its very first sample.
+    fn row(t: i64) -> PodMetricsRow {
+        let ts = chrono::DateTime::from_timestamp(1_700_000_000 + 5 * t, 0).unwrap();
+        let mut r = PodMetricsRow::empty(ts, "shop", "web-5d8f7c9b4-bbbbb");
+        r.phase = Some(PodPhase::Running);
+        r.restarts = Some(0);
+        r.cpu_millicores = Some(if t % 2 == 0 { 10.0 } else { 900.0 } + t as f64);
+        r.memory_bytes = Some(200e6);
+        r
+    }
+
+    fn scorer(mode: LstmMode) -> LstmScorer {
+        let arch = Architecture {
+            inputs: POD_FEATURE_COUNT,
+            forecast: POD_FEATURE_COUNT,
+            hidden: 8,
+        };
+        let device = cpu_device();
+        let forecaster = StreamingForecaster::new(arch.init_seeded(&device, 1), arch, device);
+        // Healthy surprises between 0 and 2: anything far beyond is rare.
+        let healthy: Vec<f64> = (0..5000).map(|i| i as f64 / 2500.0).collect();
+        LstmScorer::new(
+            mode,
+            forecaster,
+            Calibration::fit(&healthy).unwrap(),
+            SurpriseConfig {
+                cap: 20.0,
+                smoothing: 0.3,
+                warmup_steps: 30,
+            },
+            StatisticalEnsemble::new(StatisticalSettings::default()),
+        )
+    }
+
+    #[test]
+    fn a_new_pod_is_not_alarmed_on_until_it_has_history_and_gone_pods_free_state() {
+        let mut fb = FeatureBuilder::new(720, Duration::from_secs(300));
+        let mut s = scorer(LstmMode::Alone);
+        let min_history = StatisticalSettings::default().min_history as i64;
+        let mut probabilities = Vec::new();
+        for t in 0..min_history + 40 {
+            let features = fb.tick(&[row(t)]).unwrap();
+            probabilities.push(s.score(&features)[0].anomaly_probability);
+        }
+        let cold = &probabilities[..min_history as usize];
+        assert!(cold.iter().all(|p| *p == 0.0), "cold start silent: {cold:?}");
+        assert!(
+            probabilities[min_history as usize..].iter().any(|p| *p > 0.0),
+            "scored once warm: {probabilities:?}"
+        );
+        assert_eq!(s.forecaster.len(), 1);
+        s.forget(&[PodKey::new("shop", "web-5d8f7c9b4-bbbbb")]);
+        assert_eq!(s.forecaster.len(), 0, "an evicted pod frees its LSTM state");
+        assert!(s.smoothed.is_empty());
+    }
+}

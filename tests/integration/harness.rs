@@ -66,9 +66,14 @@ fn assert_binary_matches_library() {
     });
 }
 
+/// The committed default model (tests run in temporary directories, where the default
+/// relative `models/model_artifacts` does not exist).
+pub const MODEL_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/models/model_artifacts");
+
 /// Environment that makes the simulated daemon produce, score and fault within seconds.
 pub fn fast_env(cmd: &mut Command) -> &mut Command {
-    cmd.env("K8S_MONITOR_SIMULATOR__FIRST_FAULT_AFTER", "1s")
+    cmd.env("K8S_MONITOR_ANOMALY_MODEL__MODEL_DIR", MODEL_DIR)
+        .env("K8S_MONITOR_SIMULATOR__FIRST_FAULT_AFTER", "1s")
         .env("K8S_MONITOR_SIMULATOR__PODS", "20")
         .env("K8S_MONITOR_DATASET_GENERATOR__POLL_INTERVAL", "100ms")
         .env("K8S_MONITOR_LOG", "k8s_monitor=debug")

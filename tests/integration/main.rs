@@ -11,6 +11,7 @@ mod detect;
 mod generate;
 mod harness;
 mod legacy;
+mod model;
 mod nab;
 mod nab_eval;
 mod restart;
