@@ -170,17 +170,36 @@ pub struct DetectArgs {
     pub legacy_namespace: String,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EvalFormat {
+    /// Pod faults: a scores file from `detect` against `labels.json` from `generate`.
+    Pods,
+    /// The Numenta Anomaly Benchmark: results files of `detect --format nab` against NAB's
+    /// combined_windows.json, scored as NAB v1.1 does.
+    Nab,
+}
+
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Scores written by `detect`.
+    /// What is evaluated.
+    #[arg(long, value_enum, default_value = "pods")]
+    pub format: EvalFormat,
+    /// pods: scores written by `detect` (required; checked by the command, as clap's
+    /// `required_if_eq` ignores the default format).
     #[arg(long, value_name = "FILE")]
-    pub scores: PathBuf,
-    /// Fault windows written by `generate`.
+    pub scores: Option<PathBuf>,
+    /// pods: fault windows written by `generate`. nab: NAB's combined_windows.json.
     #[arg(long, value_name = "FILE")]
     pub labels: PathBuf,
-    /// How long after a fault ends an alert still counts as catching it.
-    #[arg(long, default_value = "5m")]
-    pub grace: String,
+    /// pods: how long after a fault ends an alert still counts as catching it [default: 5m]
+    #[arg(long, value_name = "DURATION")]
+    pub grace: Option<String>,
+    /// nab: the data directory, DIR/<category>/<name>.csv with header timestamp,value.
+    #[arg(long, value_name = "DIR", required_if_eq("format", "nab"))]
+    pub data: Option<PathBuf>,
+    /// nab: the detector's results, DIR/<category>/<name>.csv with timestamp,value,anomaly_score.
+    #[arg(long, value_name = "DIR", required_if_eq("format", "nab"))]
+    pub results: Option<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -220,5 +239,41 @@ mod tests {
         };
         assert_eq!(run.alert_threshold, Some(0.8));
         assert_eq!(run.generator_interval.as_deref(), Some("5"));
+    }
+
+    fn eval(args: &[&str]) -> Result<EvalArgs, String> {
+        let mut argv = vec!["k8s-monitor", "eval"];
+        argv.extend_from_slice(args);
+        match Cli::try_parse_from(argv) {
+            Ok(Cli {
+                command: Command::Eval(e),
+            }) => Ok(e),
+            Ok(other) => panic!("not eval: {other:?}"),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    #[test]
+    fn eval_defaults_to_pods_and_requires_each_format_s_inputs() {
+        let pods = eval(&["--scores", "s.csv", "--labels", "l.json"]).unwrap();
+        assert_eq!(pods.format, EvalFormat::Pods);
+        // Parses; `commands::eval` then asks for --scores.
+        assert_eq!(eval(&["--labels", "l.json"]).unwrap().scores, None);
+
+        let nab = eval(&[
+            "--format",
+            "nab",
+            "--data",
+            "d",
+            "--labels",
+            "w.json",
+            "--results",
+            "r",
+        ])
+        .unwrap();
+        assert_eq!(nab.format, EvalFormat::Nab);
+        assert_eq!(nab.results, Some(PathBuf::from("r")));
+        let e = eval(&["--format", "nab", "--labels", "w.json", "--results", "r"]).unwrap_err();
+        assert!(e.contains("--data <DIR>"), "{e}");
     }
 }

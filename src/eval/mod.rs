@@ -1,10 +1,12 @@
 //! `k8s-monitor eval`: scores detections (a scores file from `detect`) against labelled fault
 //! windows (`labels.json`) and reports recall, precision, detection delay and false alarms.
 //!
-//! [`evaluate`] is pure; [`run_eval`] only adds reading the two files.
+//! [`evaluate`] is pure; [`run_eval`] only adds reading the two files. [`nab`] scores single
+//! series the way the Numenta Anomaly Benchmark does.
 
 mod episodes;
 mod evaluate;
+pub mod nab;
 mod report;
 mod score_file;
 

@@ -12,5 +12,6 @@ mod generate;
 mod harness;
 mod legacy;
 mod nab;
+mod nab_eval;
 mod restart;
 mod settings;
