@@ -1,6 +1,6 @@
 //! `detect --format nab`: a single `timestamp,value` series (the Numenta Anomaly Benchmark
 //! layout) scored online; a spike must stand out, a directory is mirrored, a malformed row is a
-//! clear error, and the LSTM sources say they are not there yet.
+//! clear error.
 
 use crate::harness::{run_cli, write_file};
 
@@ -130,7 +130,7 @@ fn nab_malformed_row_fails_naming_line_and_field() {
 }
 
 #[test]
-fn nab_directory_is_mirrored_and_lstm_is_not_available_yet() {
+fn nab_directory_is_mirrored() {
     let dir = tempfile::tempdir().unwrap();
     let mut text = String::from("timestamp,value\n");
     for (t, v) in series() {
@@ -152,7 +152,17 @@ fn nab_directory_is_mirrored_and_lstm_is_not_available_yet() {
     let two = std::fs::read_to_string(dir.path().join("out/b/two.csv")).unwrap();
     assert_eq!(one, two, "each file is learned on its own, from scratch");
     assert_eq!(one.lines().count(), ROWS + 1);
+}
 
+/// Until the LSTM source is plugged in (then this test goes).
+#[test]
+fn nab_lstm_is_not_available_yet() {
+    let dir = tempfile::tempdir().unwrap();
+    write_file(
+        dir.path(),
+        "s.csv",
+        "timestamp,value\n2015-03-01 00:00:00,40\n",
+    );
     for detectors in ["lstm", "ensemble"] {
         let run = run_cli(
             dir.path(),
@@ -163,9 +173,9 @@ fn nab_directory_is_mirrored_and_lstm_is_not_available_yet() {
                 "--detectors",
                 detectors,
                 "--input",
-                "in",
+                "s.csv",
                 "--output",
-                "out2",
+                "out.csv",
             ],
         );
         let err = run.assert_failure();

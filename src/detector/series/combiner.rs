@@ -44,7 +44,7 @@ impl Default for CombinerSettings {
             likelihood_learning: 300,
             likelihood_history: 2000,
             record_learning: 1200,
-            record_history: 3000,
+            record_history: 5000,
             record_gain: 50.0,
             decades: 10.0,
         }
