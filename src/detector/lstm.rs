@@ -233,12 +233,12 @@ impl AnomalyScorer for LstmScorer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detector::StatisticalSettings;
     use crate::features::FeatureBuilder;
     use crate::metrics_row::{PodMetricsRow, PodPhase};
     use crate::model::artifact::SurpriseConfig;
     use crate::model::training::cpu_device;
     use crate::model::{Architecture, POD_FEATURE_COUNT};
-    use crate::detector::StatisticalSettings;
     use std::time::Duration;
 
     /// A pod whose CPU swings wildly from its very first sample.
@@ -286,9 +286,14 @@ mod tests {
             probabilities.push(s.score(&features)[0].anomaly_probability);
         }
         let cold = &probabilities[..min_history as usize];
-        assert!(cold.iter().all(|p| *p == 0.0), "cold start silent: {cold:?}");
         assert!(
-            probabilities[min_history as usize..].iter().any(|p| *p > 0.0),
+            cold.iter().all(|p| *p == 0.0),
+            "cold start silent: {cold:?}"
+        );
+        assert!(
+            probabilities[min_history as usize..]
+                .iter()
+                .any(|p| *p > 0.0),
             "scored once warm: {probabilities:?}"
         );
         assert_eq!(s.forecaster.len(), 1);

@@ -6,9 +6,9 @@
 //! here" instead of turning every noisy pod into an alarm.
 
 use burn::module::{Module, ModuleMapper, Param};
-use rand::{Rng, SeedableRng};
 use burn::nn::{Linear, LinearConfig, Lstm, LstmConfig, LstmState};
 use burn::tensor::{Device, Tensor, TensorData};
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 /// Shape of the network; saved in `config.json` beside the weights.
@@ -54,7 +54,9 @@ impl ModuleMapper for SeededInit {
                 vec![0.0; n]
             } else {
                 let bound = (6.0 / (dims[0] + dims[dims.len() - 1]) as f64).sqrt();
-                (0..n).map(|_| rng.random_range(-bound..bound) as f32).collect()
+                (0..n)
+                    .map(|_| rng.random_range(-bound..bound) as f32)
+                    .collect()
             };
             let grad = value.is_require_grad();
             Tensor::<D>::from_data(TensorData::new(values, dims), &value.device())

@@ -94,7 +94,11 @@ impl OnlineLstm {
         let mut validation = WindowSet::new(s.window, ARCH_INPUTS);
         let ones = vec![1.0f32; s.window];
         for (i, &start) in starts.iter().enumerate() {
-            let target = if i < split { &mut train_set } else { &mut validation };
+            let target = if i < split {
+                &mut train_set
+            } else {
+                &mut validation
+            };
             target.push(&normalised[start..start + s.window], &ones);
         }
         let architecture = Architecture {
@@ -184,12 +188,17 @@ mod tests {
         }
         let spike = lstm.observe(obs(399, wave(399) + 60.0)).unwrap();
         let calmest_max = calm.iter().copied().fold(0.0, f64::max);
-        assert!(spike > 2.0 * calmest_max, "spike {spike} vs calm at most {calmest_max}");
+        assert!(
+            spike > 2.0 * calmest_max,
+            "spike {spike} vs calm at most {calmest_max}"
+        );
     }
 
     #[test]
     fn a_prefix_gets_the_same_surprises_as_the_full_series() {
-        let values: Vec<f64> = (0..340).map(|i| (i % 17) as f64 + (i / 50) as f64).collect();
+        let values: Vec<f64> = (0..340)
+            .map(|i| (i % 17) as f64 + (i / 50) as f64)
+            .collect();
         let run = |n: usize| {
             let mut lstm = OnlineLstm::new(OnlineLstmSettings {
                 first_fit_after: 150,

@@ -11,7 +11,15 @@ fn generate(d: &Path) {
     run_cli(
         d,
         &[
-            "generate", "--seed", "5", "--pods", "12", "--duration", "40m", "--out", "gen",
+            "generate",
+            "--seed",
+            "5",
+            "--pods",
+            "12",
+            "--duration",
+            "40m",
+            "--out",
+            "gen",
         ],
     )
     .assert_success();
@@ -40,7 +48,11 @@ fn train(d: &Path, out: &str) -> serde_json::Value {
     ]);
     let run = run_bounded(cmd, Duration::from_secs(300));
     run.assert_success();
-    assert!(run.stderr.contains("epoch 1/2"), "progress shown: {}", run.stderr);
+    assert!(
+        run.stderr.contains("epoch 1/2"),
+        "progress shown: {}",
+        run.stderr
+    );
     let text = std::fs::read_to_string(d.join(out).join("config.json")).unwrap();
     serde_json::from_str(&text).unwrap()
 }
@@ -52,13 +64,22 @@ fn training_is_reproducible_and_its_model_is_used() {
     generate(d);
     let a = train(d, "model-a");
     let b = train(d, "model-b");
-    assert_eq!(a["weights_sha256"], b["weights_sha256"], "same data and seed, same weights");
+    assert_eq!(
+        a["weights_sha256"], b["weights_sha256"],
+        "same data and seed, same weights"
+    );
     assert_eq!(a["training"]["data_sha256"], b["training"]["data_sha256"]);
     assert_eq!(
         std::fs::read(d.join("model-a/model.bpk")).unwrap(),
         std::fs::read(d.join("model-b/model.bpk")).unwrap()
     );
-    for key in ["architecture", "features", "normalisation", "calibration", "crate_version"] {
+    for key in [
+        "architecture",
+        "features",
+        "normalisation",
+        "calibration",
+        "crate_version",
+    ] {
         assert!(!a[key].is_null(), "config.json has {key}");
     }
 
@@ -66,7 +87,13 @@ fn training_is_reproducible_and_its_model_is_used() {
     detect
         .env("K8S_MONITOR_ANOMALY_MODEL__MODEL_DIR", "model-a")
         .env("K8S_MONITOR_ANOMALY_MODEL__DETECTOR", "lstm")
-        .args(["detect", "--input", "gen/pod_metrics.csv", "--output", "s.csv"]);
+        .args([
+            "detect",
+            "--input",
+            "gen/pod_metrics.csv",
+            "--output",
+            "s.csv",
+        ]);
     let run = run_bounded(detect, Duration::from_secs(120));
     run.assert_success();
     assert!(!run.stderr.contains("cannot run"), "{}", run.stderr);
@@ -77,7 +104,13 @@ fn detect_with_model(d: &Path, model_dir: &str) -> (String, String) {
     let mut detect = command(d);
     detect
         .env("K8S_MONITOR_ANOMALY_MODEL__MODEL_DIR", model_dir)
-        .args(["detect", "--input", "gen/pod_metrics.csv", "--output", "s.csv"]);
+        .args([
+            "detect",
+            "--input",
+            "gen/pod_metrics.csv",
+            "--output",
+            "s.csv",
+        ]);
     let run = run_bounded(detect, Duration::from_secs(120));
     run.assert_success();
     let scores = std::fs::read_to_string(d.join("s.csv")).unwrap();
@@ -92,7 +125,13 @@ fn an_unusable_model_falls_back_to_statistics_with_a_warning() {
     let mut stats = command(d);
     stats
         .env("K8S_MONITOR_ANOMALY_MODEL__DETECTOR", "statistical")
-        .args(["detect", "--input", "gen/pod_metrics.csv", "--output", "s.csv"]);
+        .args([
+            "detect",
+            "--input",
+            "gen/pod_metrics.csv",
+            "--output",
+            "s.csv",
+        ]);
     run_bounded(stats, Duration::from_secs(120)).assert_success();
     let statistical = std::fs::read_to_string(d.join("s.csv")).unwrap();
 
@@ -101,7 +140,10 @@ fn an_unusable_model_falls_back_to_statistics_with_a_warning() {
     assert!(stderr.contains("WARN"), "{stderr}");
     assert!(stderr.contains("ensemble detector cannot run"), "{stderr}");
     assert!(stderr.contains("no model at"), "{stderr}");
-    assert_eq!(scores, statistical, "the fallback is exactly the statistical detector");
+    assert_eq!(
+        scores, statistical,
+        "the fallback is exactly the statistical detector"
+    );
 
     // Corrupt weights.
     let copy = d.join("broken");

@@ -153,35 +153,3 @@ fn nab_directory_is_mirrored() {
     assert_eq!(one, two, "each file is learned on its own, from scratch");
     assert_eq!(one.lines().count(), ROWS + 1);
 }
-
-/// Until the LSTM source is plugged in (then this test goes).
-#[test]
-fn nab_lstm_is_not_available_yet() {
-    let dir = tempfile::tempdir().unwrap();
-    write_file(
-        dir.path(),
-        "s.csv",
-        "timestamp,value\n2015-03-01 00:00:00,40\n",
-    );
-    for detectors in ["lstm", "ensemble"] {
-        let run = run_cli(
-            dir.path(),
-            &[
-                "detect",
-                "--format",
-                "nab",
-                "--detectors",
-                detectors,
-                "--input",
-                "s.csv",
-                "--output",
-                "out.csv",
-            ],
-        );
-        let err = run.assert_failure();
-        assert!(
-            err.contains("the lstm detector is not available yet"),
-            "{err}"
-        );
-    }
-}
