@@ -203,4 +203,51 @@ mod tests {
         let differ = expected.iter().zip(&got).filter(|(a, b)| a != b).count();
         assert_eq!(differ, 0, "{differ} of {} scores differ", expected.len());
     }
+
+    #[test]
+    fn an_ensemble_after_a_replay_agrees_with_one_that_never_restarted() {
+        let start = "2026-01-05T00:00:00Z".parse().unwrap();
+        let mut cluster = SimulatedCluster::new(
+            &SimulatorSettings {
+                pods: 12,
+                seed: 4,
+                first_fault_after: Duration::from_secs(40 * 60),
+                mean_time_between_faults: Duration::from_secs(120),
+                ..SimulatorSettings::default()
+            },
+            start,
+        );
+        let rows: Vec<_> = (0..720)
+            .flat_map(|t| cluster.tick(start + chrono::Duration::seconds(5 * t)))
+            .collect();
+        let split = rows.partition_point(|r| r.timestamp < start + chrono::Duration::minutes(40));
+        let mut settings = Settings::default();
+        settings.anomaly_model.model_dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/model_artifacts");
+        let (_, choice) = scorer_from_settings(&settings);
+        assert!(matches!(choice, ScorerChoice::Configured), "{choice:?}");
+
+        let mut throughout = ScoringPipeline::from_settings(&settings);
+        throughout.score_rows(&rows[..split]).unwrap();
+        let (expected, _) = throughout.score_rows(&rows[split..]).unwrap();
+        let mut restarted = ScoringPipeline::from_settings(&settings);
+        restarted.replay(&rows[..split]).unwrap();
+        let (got, _) = restarted.score_rows(&rows[split..]).unwrap();
+
+        // The replayed LSTM state has seen 120 steps instead of 480: it has forgotten its
+        // start, so verdicts agree and probabilities differ by little.
+        assert_eq!(expected.len(), got.len());
+        let verdicts = expected
+            .iter()
+            .zip(&got)
+            .filter(|(a, b)| a.is_anomaly != b.is_anomaly)
+            .count();
+        assert_eq!(verdicts, 0, "alarm verdicts differ after a replay");
+        let worst = expected
+            .iter()
+            .zip(&got)
+            .map(|(a, b)| (a.anomaly_probability - b.anomaly_probability).abs())
+            .fold(0.0, f64::max);
+        assert!(worst < 0.05, "probabilities differ by up to {worst}");
+    }
 }
