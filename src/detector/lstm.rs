@@ -83,18 +83,7 @@ impl LstmScorer {
             ));
         }
         let is_anomaly = p >= self.alert_threshold;
-        PodScore {
-            timestamp: f.timestamp,
-            namespace: f.key.namespace.clone(),
-            pod: f.key.pod.clone(),
-            node: f.node.clone(),
-            workload: f.workload.clone(),
-            anomaly_probability: round4(p),
-            is_anomaly,
-            anomaly_type: (p > 0.0).then_some(kind),
-            severity: severity(p, is_anomaly),
-            evidence,
-        }
+        PodScore::of(f, p, is_anomaly, kind, severity(p, is_anomaly), evidence)
     }
 }
 

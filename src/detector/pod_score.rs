@@ -30,3 +30,28 @@ pub struct PodScore {
     pub severity: Severity,
     pub evidence: Vec<Evidence>,
 }
+
+impl PodScore {
+    /// The verdict on the pod of `f` at its timestamp; the probability is rounded to 4 places.
+    pub fn of(
+        f: &crate::features::FeatureRow,
+        probability: f64,
+        is_anomaly: bool,
+        kind: AnomalyType,
+        severity: Severity,
+        evidence: Vec<Evidence>,
+    ) -> PodScore {
+        PodScore {
+            timestamp: f.timestamp,
+            namespace: f.key.namespace.clone(),
+            pod: f.key.pod.clone(),
+            node: f.node.clone(),
+            workload: f.workload.clone(),
+            anomaly_probability: super::statistical::round4(probability),
+            is_anomaly,
+            anomaly_type: (probability > 0.0).then_some(kind),
+            severity,
+            evidence,
+        }
+    }
+}

@@ -321,18 +321,7 @@ impl StatisticalEnsemble {
         } else {
             Severity::Warning
         };
-        PodScore {
-            timestamp: f.timestamp,
-            namespace: f.key.namespace.clone(),
-            pod: f.key.pod.clone(),
-            node: f.node.clone(),
-            workload: f.workload.clone(),
-            anomaly_probability: round4(p),
-            is_anomaly,
-            anomaly_type: (p > 0.0).then_some(kind),
-            severity,
-            evidence,
-        }
+        PodScore::of(f, p, is_anomaly, kind, severity, evidence)
     }
 }
 
