@@ -6,7 +6,9 @@
 //! fits see ever more normal behaviour); between fits it streams, one step per sample. Each
 //! fit also re-estimates the normalisation (median and robust scale of the history), and
 //! re-runs the network over the latest samples to rebuild its state. Surprise is
-//! `|x − μ| / σ` of the forecast made before the sample was seen.
+//! `|x − μ| / σ` of the forecast made before the sample was seen. A new network's surprises
+//! are on a new scale (new normalisation, new σ calibration), so each fit is announced through
+//! [`SurpriseSource::refits`] and the combiner relearns this source's normal surprise.
 
 use super::data::WindowSet;
 use super::forecaster::Architecture;
@@ -55,6 +57,8 @@ pub struct OnlineLstm {
     /// (median, scale) of the last fit.
     normaliser: (f64, f64),
     stream: Option<StreamingForecaster<u8>>,
+    /// Networks fitted so far.
+    fits: u64,
 }
 
 impl OnlineLstm {
@@ -65,6 +69,7 @@ impl OnlineLstm {
             history: Vec::new(),
             normaliser: (0.0, 1.0),
             stream: None,
+            fits: 0,
         }
     }
 
@@ -127,6 +132,7 @@ impl OnlineLstm {
             }]);
         }
         self.stream = Some(stream);
+        self.fits += 1;
     }
 }
 
@@ -154,6 +160,10 @@ impl SurpriseSource for OnlineLstm {
             self.next_fit *= 2;
         }
         surprise
+    }
+
+    fn refits(&self) -> u64 {
+        self.fits
     }
 }
 

@@ -60,23 +60,15 @@ pub struct Combiner {
 
 impl Combiner {
     pub fn new(settings: CombinerSettings, sources: usize) -> Combiner {
-        let judges = (0..sources)
-            .map(|_| {
-                (
-                    AnomalyLikelihood::new(
-                        settings.averaging,
-                        settings.likelihood_learning,
-                        settings.likelihood_history,
-                    ),
-                    RecordExcess::new(
-                        settings.record_learning,
-                        settings.record_history,
-                        settings.record_gain,
-                    ),
-                )
-            })
-            .collect();
+        let judges = (0..sources).map(|_| fresh_judges(&settings)).collect();
         Combiner { settings, judges }
+    }
+
+    /// Forgets what was learned of one source's surprise: called when its model was replaced
+    /// and its surprise changed scale. Until its judges have relearned, the source is silent
+    /// (a new scale judged against the old one would alarm on the change of model alone).
+    pub fn forget(&mut self, source: usize) {
+        self.judges[source] = fresh_judges(&self.settings);
     }
 
     /// One surprise per source (`None` while that source warms up) → the anomaly probability,
@@ -108,6 +100,21 @@ impl Combiner {
     }
 }
 
+fn fresh_judges(settings: &CombinerSettings) -> (AnomalyLikelihood, RecordExcess) {
+    (
+        AnomalyLikelihood::new(
+            settings.averaging,
+            settings.likelihood_learning,
+            settings.likelihood_history,
+        ),
+        RecordExcess::new(
+            settings.record_learning,
+            settings.record_history,
+            settings.record_gain,
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,6 +140,24 @@ mod tests {
         assert!(calm < 0.3, "usual surprise reached {calm}");
         let p = c.combine(&[Some(40.0), None]).unwrap();
         assert!(p > 0.7, "outlier scored {p}");
+    }
+
+    #[test]
+    fn a_forgotten_source_relearns_its_scale() {
+        let mut c = Combiner::new(quick(), 1);
+        for i in 0..400 {
+            c.combine(&[Some(1.0 + (i % 7) as f64 * 0.2)]);
+        }
+        c.forget(0);
+        // The same source now speaks on a ten times larger scale: no alarm, only learning.
+        assert_eq!(c.combine(&[Some(10.0)]), None, "relearning after forget");
+        let mut calm = 0.0f64;
+        for i in 0..400 {
+            if let Some(p) = c.combine(&[Some(10.0 + (i % 7) as f64 * 2.0)]) {
+                calm = calm.max(p);
+            }
+        }
+        assert!(calm < 0.3, "the new scale, once learned, reached {calm}");
     }
 
     #[test]
