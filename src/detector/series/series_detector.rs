@@ -1,7 +1,7 @@
 //! One series in, one anomaly probability per sample out: surprise sources → combiner →
 //! post-detection suppression.
 
-use super::combiner::{Combiner, CombinerSettings};
+use super::combiner::{Combiner, CombinerSettings, Role};
 use super::level_shift::LevelShift;
 use super::refractory::Refractory;
 use super::robust_z::RobustZ;
@@ -81,11 +81,27 @@ pub struct SeriesDetector {
 }
 
 impl SeriesDetector {
-    /// A detector over any set of sources (statistical, external such as an LSTM, or both).
+    /// A detector over any set of sources (statistical, external such as an LSTM, or both),
+    /// each able to raise an alarm on its own.
     pub fn new(settings: &SeriesSettings, sources: Vec<Box<dyn SurpriseSource>>) -> Self {
+        Self::ensemble(settings, sources, Vec::new())
+    }
+
+    /// A detector whose `primary` sources raise alarms and whose `corroborating` sources only
+    /// strengthen them (see [`super::corroboration`]).
+    pub fn ensemble(
+        settings: &SeriesSettings,
+        primary: Vec<Box<dyn SurpriseSource>>,
+        corroborating: Vec<Box<dyn SurpriseSource>>,
+    ) -> Self {
+        let roles: Vec<Role> = (primary.iter().map(|_| Role::Primary))
+            .chain(corroborating.iter().map(|_| Role::Corroborating))
+            .collect();
+        let sources: Vec<Box<dyn SurpriseSource>> =
+            primary.into_iter().chain(corroborating).collect();
         assert!(!sources.is_empty(), "a detector needs at least one source");
         SeriesDetector {
-            combiner: Combiner::new(settings.combiner.clone(), sources.len()),
+            combiner: Combiner::with_roles(settings.combiner.clone(), roles),
             refractory: Refractory::new(settings.firing_level, settings.hold),
             surprises: Vec::with_capacity(sources.len()),
             refits: sources.iter().map(|s| s.refits()).collect(),
