@@ -8,7 +8,8 @@
 //! re-runs the network over the latest samples to rebuild its state. Surprise is
 //! `|x − μ| / σ` of the forecast made before the sample was seen. A new network's surprises
 //! are on a new scale (new normalisation, new σ calibration), so each fit is announced through
-//! [`SurpriseSource::refits`] and the combiner relearns this source's normal surprise.
+//! [`SurpriseSource::refits`], with the new network's surprises over the latest samples
+//! ([`SurpriseSource::replayed`]), from which the combiner relearns this source's scale.
 
 use super::data::WindowSet;
 use super::forecaster::Architecture;
@@ -46,6 +47,9 @@ impl Default for OnlineLstmSettings {
 }
 
 const ARCH_INPUTS: usize = 1;
+/// Latest samples replayed through a new network (after a window of warm-up) so that the
+/// combiner relearns its scale of surprise at once: about the combiner's record learning.
+const REPLAYED: usize = 1200;
 /// Robust scale floor, relative to the median's magnitude, so a flat series does not make
 /// every wiggle infinitely surprising.
 const RELATIVE_SCALE_FLOOR: f64 = 1e-3;
@@ -59,6 +63,8 @@ pub struct OnlineLstm {
     stream: Option<StreamingForecaster<u8>>,
     /// Networks fitted so far.
     fits: u64,
+    /// The latest network's surprises over the samples before its first forecast.
+    replayed: Vec<f64>,
 }
 
 impl OnlineLstm {
@@ -70,6 +76,7 @@ impl OnlineLstm {
             normaliser: (0.0, 1.0),
             stream: None,
             fits: 0,
+            replayed: Vec::new(),
         }
     }
 
@@ -123,13 +130,21 @@ impl OnlineLstm {
             return; // too little data: keep the previous network
         };
         let mut stream = StreamingForecaster::new(trained.network, architecture, cpu_device());
-        let from = normalised.len().saturating_sub(s.window);
-        for v in &normalised[from..] {
-            stream.step(&[StreamInput {
+        // Replays the latest samples through the new network: the first window warms its state,
+        // the rest give the new network's surprises for the combiner to relearn from.
+        let from = normalised.len().saturating_sub(s.window + REPLAYED);
+        self.replayed.clear();
+        for (i, v) in normalised[from..].iter().enumerate() {
+            let out = stream.step(&[StreamInput {
                 key: &0,
                 values: std::slice::from_ref(v),
                 measured: &[1.0],
             }]);
+            if i >= s.window {
+                if let Some(Some(r)) = out.into_iter().next() {
+                    self.replayed.push((r.residuals[0].abs() as f64).min(1e6));
+                }
+            }
         }
         self.stream = Some(stream);
         self.fits += 1;
@@ -164,6 +179,10 @@ impl SurpriseSource for OnlineLstm {
 
     fn refits(&self) -> u64 {
         self.fits
+    }
+
+    fn replayed(&self) -> &[f64] {
+        &self.replayed
     }
 }
 

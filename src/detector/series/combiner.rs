@@ -93,10 +93,16 @@ impl Combiner {
     }
 
     /// Forgets what was learned of one source's surprise: called when its model was replaced
-    /// and its surprise changed scale. Until its judges have relearned, the source is silent
-    /// (a new scale judged against the old one would alarm on the change of model alone).
-    pub fn forget(&mut self, source: usize) {
-        self.judges[source] = fresh_judges(&self.settings);
+    /// and its surprise changed scale (a new scale judged against the old one would alarm on
+    /// the change of model alone). The judges relearn from `replayed`, the new model's
+    /// surprises on recent samples, and are silent until they have learned enough.
+    pub fn forget(&mut self, source: usize, replayed: &[f64]) {
+        let (mut likelihood, mut record) = fresh_judges(&self.settings);
+        for s in replayed.iter().filter(|s| s.is_finite()) {
+            likelihood.observe(*s);
+            record.observe(*s);
+        }
+        self.judges[source] = (likelihood, record);
     }
 
     /// One surprise per source (`None` while that source warms up) → the anomaly probability,
@@ -179,7 +185,7 @@ mod tests {
         for i in 0..400 {
             c.combine(&[Some(1.0 + (i % 7) as f64 * 0.2)]);
         }
-        c.forget(0);
+        c.forget(0, &[]);
         // The same source now speaks on a ten times larger scale: no alarm, only learning.
         assert_eq!(c.combine(&[Some(10.0)]), None, "relearning after forget");
         let mut calm = 0.0f64;
@@ -189,6 +195,26 @@ mod tests {
             }
         }
         assert!(calm < 0.3, "the new scale, once learned, reached {calm}");
+    }
+
+    #[test]
+    fn a_forgotten_source_relearns_from_its_replay_at_once() {
+        let mut c = Combiner::new(quick(), 1);
+        for i in 0..400 {
+            c.combine(&[Some(1.0 + (i % 7) as f64 * 0.2)]);
+        }
+        let replay: Vec<f64> = (0..400).map(|i| 10.0 + (i % 7) as f64 * 2.0).collect();
+        c.forget(0, &replay);
+        let usual = c.combine(&[Some(10.0)]).expect("judging at once");
+        assert!(
+            usual < 0.3,
+            "a usual surprise on the new scale scored {usual}"
+        );
+        let outlier = c.combine(&[Some(400.0)]).unwrap();
+        assert!(
+            outlier > 0.7,
+            "an outlier on the new scale scored {outlier}"
+        );
     }
 
     #[test]

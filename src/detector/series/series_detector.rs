@@ -131,7 +131,7 @@ impl SeriesDetector {
             let refits = source.refits();
             if refits != self.refits[i] {
                 self.refits[i] = refits;
-                self.combiner.forget(i);
+                self.combiner.forget(i, source.replayed());
             }
         }
         match probability {

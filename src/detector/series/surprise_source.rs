@@ -33,4 +33,10 @@ pub trait SurpriseSource: Send {
     fn refits(&self) -> u64 {
         0
     }
+    /// After a refit: the new model's surprises over the latest samples it was fitted on,
+    /// oldest first, for the combiner to relearn its scale from at once rather than during the
+    /// next few hundred samples. They are in-sample, so somewhat optimistic.
+    fn replayed(&self) -> &[f64] {
+        &[]
+    }
 }
