@@ -244,4 +244,35 @@ mod tests {
         let prefix = run(320);
         assert_eq!(&full[..320], &prefix[..], "no look-ahead");
     }
+
+    /// The ensemble with refits (and the combiner relearning from their replays) on the way:
+    /// the same samples give the same probabilities, and a prefix scores as the full run began.
+    #[test]
+    fn the_ensemble_is_deterministic_and_causal() {
+        use crate::detector::series::{SeriesDetector, SeriesSettings};
+        let values: Vec<f64> = (0..700)
+            .map(|i| 20.0 + (i % 23) as f64 + if i == 650 { 60.0 } else { 0.0 })
+            .collect();
+        let run = |n: usize| {
+            let settings = SeriesSettings::default();
+            let lstm = OnlineLstm::new(OnlineLstmSettings {
+                first_fit_after: 150,
+                max_epochs: 2,
+                ..OnlineLstmSettings::default()
+            });
+            let mut detector = SeriesDetector::ensemble(
+                &settings,
+                settings.statistical_sources(),
+                vec![Box::new(lstm)],
+            );
+            values[..n]
+                .iter()
+                .enumerate()
+                .map(|(i, v)| detector.observe(obs(i, *v)))
+                .collect::<Vec<_>>()
+        };
+        let full = run(700);
+        assert_eq!(full, run(700), "deterministic");
+        assert_eq!(&full[..660], &run(660)[..], "no look-ahead");
+    }
 }
