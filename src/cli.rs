@@ -142,7 +142,7 @@ pub enum DetectorsArg {
     Stats,
     /// The LSTM forecaster alone.
     Lstm,
-    /// The statistical sources and the LSTM together.
+    /// The statistical sources, corroborated by the LSTM.
     Ensemble,
 }
 

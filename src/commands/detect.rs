@@ -203,11 +203,12 @@ fn series_detector(
             settings,
             vec![Box::new(OnlineLstm::new(OnlineLstmSettings::default()))],
         )),
-        DetectorsArg::Ensemble => {
-            let mut sources = settings.statistical_sources();
-            sources.push(Box::new(OnlineLstm::new(OnlineLstmSettings::default())));
-            Ok(SeriesDetector::new(settings, sources))
-        }
+        // The LSTM alone is the weaker detector: in the ensemble it corroborates.
+        DetectorsArg::Ensemble => Ok(SeriesDetector::ensemble(
+            settings,
+            settings.statistical_sources(),
+            vec![Box::new(OnlineLstm::new(OnlineLstmSettings::default()))],
+        )),
     }
 }
 

@@ -134,6 +134,15 @@ impl Forecaster {
 ///
 /// All three are [batch, steps, forecast]; returns a one-element tensor.
 pub fn gaussian_nll(forecast: Forecast<3>, target: Tensor<3>, mask: Tensor<3>) -> Tensor<1> {
+    // Inputs beyond the forecast ones (such as the time of day) are context, not targets.
+    let [batch, steps, features] = target.dims();
+    let forecast_features = forecast.mean.dims()[2];
+    let (target, mask) = if features > forecast_features {
+        let keep = [0..batch, 0..steps, 0..forecast_features];
+        (target.slice(keep.clone()), mask.slice(keep))
+    } else {
+        (target, mask)
+    };
     let z = (target - forecast.mean) * forecast.log_sigma.clone().neg().exp();
     let per_entry = z.clone() * z * 0.5 + forecast.log_sigma; // [batch, steps, forecast]
     let counted = mask.clone().sum().clamp_min(1.0);

@@ -35,6 +35,16 @@ fn series() -> Vec<(String, f64)> {
 
 #[test]
 fn nab_series_spike_scores_above_the_calm_rows() {
+    spike_scores_above_the_calm_rows(None);
+}
+
+/// The ensemble (statistics corroborated by the online LSTM, fitted at 300 and 600 rows here).
+#[test]
+fn nab_ensemble_spike_scores_above_the_calm_rows() {
+    spike_scores_above_the_calm_rows(Some("ensemble"));
+}
+
+fn spike_scores_above_the_calm_rows(detectors: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
     let input = series();
     let mut text = String::from("timestamp,value\n");
@@ -42,18 +52,19 @@ fn nab_series_spike_scores_above_the_calm_rows() {
         text.push_str(&format!("{t},{v}\n"));
     }
     write_file(dir.path(), "series.csv", &text);
-    let run = run_cli(
-        dir.path(),
-        &[
-            "detect",
-            "--format",
-            "nab",
-            "--input",
-            "series.csv",
-            "--output",
-            "out.csv",
-        ],
-    );
+    let mut args = vec![
+        "detect",
+        "--format",
+        "nab",
+        "--input",
+        "series.csv",
+        "--output",
+        "out.csv",
+    ];
+    if let Some(d) = detectors {
+        args.extend(["--detectors", d]);
+    }
+    let run = run_cli(dir.path(), &args);
     run.assert_success();
 
     let out = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();

@@ -9,11 +9,16 @@
 //!
 //! `anomaly_probability = clamp(−log10(min tail × number of tails) / decades, 0, 1)`
 //!
+//! Sources are [`Role::Primary`] or [`Role::Corroborating`]: each family's tails are corrected
+//! on their own, and the corroborating family only strengthens the primary one
+//! ([`corroborate`]).
+//!
 //! so with the default 10 decades, 0.5 means a corrected tail of 1e-5 and 1.0 means 1e-10 or
 //! less. It is a monotone confidence, not a calibrated frequency: the tails assume each
 //! source's averaged surprise is roughly normal.
 
 use super::anomaly_likelihood::AnomalyLikelihood;
+use super::corroboration::corroborate;
 use super::record_excess::RecordExcess;
 
 /// Tail probabilities are clamped here before the logarithm.
@@ -35,6 +40,17 @@ pub struct CombinerSettings {
     pub record_gain: f64,
     /// Decades of tail probability mapped onto [0, 1].
     pub decades: f64,
+    /// Weight of the corroborating sources' evidence (see [`corroborate`]).
+    pub corroboration_weight: f64,
+}
+
+/// How a source's evidence enters the probability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Can raise an alarm on its own.
+    Primary,
+    /// Only strengthens the primary sources' evidence, unless there are none.
+    Corroborating,
 }
 
 impl Default for CombinerSettings {
@@ -47,6 +63,7 @@ impl Default for CombinerSettings {
             record_history: 5000,
             record_gain: 50.0,
             decades: 10.0,
+            corroboration_weight: 0.3,
         }
     }
 }
@@ -56,27 +73,36 @@ impl Default for CombinerSettings {
 pub struct Combiner {
     settings: CombinerSettings,
     judges: Vec<(AnomalyLikelihood, RecordExcess)>,
+    roles: Vec<Role>,
 }
 
 impl Combiner {
+    /// A combiner of `sources` primary sources.
     pub fn new(settings: CombinerSettings, sources: usize) -> Combiner {
-        let judges = (0..sources)
-            .map(|_| {
-                (
-                    AnomalyLikelihood::new(
-                        settings.averaging,
-                        settings.likelihood_learning,
-                        settings.likelihood_history,
-                    ),
-                    RecordExcess::new(
-                        settings.record_learning,
-                        settings.record_history,
-                        settings.record_gain,
-                    ),
-                )
-            })
-            .collect();
-        Combiner { settings, judges }
+        Self::with_roles(settings, vec![Role::Primary; sources])
+    }
+
+    /// A combiner with one role per source, in source order.
+    pub fn with_roles(settings: CombinerSettings, roles: Vec<Role>) -> Combiner {
+        let judges = roles.iter().map(|_| fresh_judges(&settings)).collect();
+        Combiner {
+            settings,
+            judges,
+            roles,
+        }
+    }
+
+    /// Forgets what was learned of one source's surprise: called when its model was replaced
+    /// and its surprise changed scale (a new scale judged against the old one would alarm on
+    /// the change of model alone). The judges relearn from `replayed`, the new model's
+    /// surprises on recent samples, and are silent until they have learned enough.
+    pub fn forget(&mut self, source: usize, replayed: &[f64]) {
+        let (mut likelihood, mut record) = fresh_judges(&self.settings);
+        for s in replayed.iter().filter(|s| s.is_finite()) {
+            likelihood.observe(*s);
+            record.observe(*s);
+        }
+        self.judges[source] = (likelihood, record);
     }
 
     /// One surprise per source (`None` while that source warms up) → the anomaly probability,
@@ -87,25 +113,43 @@ impl Combiner {
             self.judges.len(),
             "one surprise per source"
         );
-        let mut least = f64::INFINITY;
-        let mut tails = 0usize;
-        for (surprise, (likelihood, record)) in surprises.iter().zip(&mut self.judges) {
+        // (least tail, number of tails) of the primary and of the corroborating sources.
+        let mut families = [(f64::INFINITY, 0usize); 2];
+        for ((surprise, (likelihood, record)), role) in
+            surprises.iter().zip(&mut self.judges).zip(&self.roles)
+        {
             let Some(s) = surprise.filter(|s| s.is_finite()) else {
                 continue;
             };
+            let family = &mut families[(*role == Role::Corroborating) as usize];
             for tail in [likelihood.observe(s), record.observe(s)]
                 .into_iter()
                 .flatten()
             {
-                least = least.min(tail);
-                tails += 1;
+                family.0 = family.0.min(tail);
+                family.1 += 1;
             }
         }
-        (tails > 0).then(|| {
-            let corrected = (least * tails as f64).max(LEAST_TAIL);
-            (-corrected.log10() / self.settings.decades).clamp(0.0, 1.0)
-        })
+        let [primary, corroborating] =
+            families.map(|(least, tails)| (tails > 0).then(|| (least * tails as f64).min(1.0)));
+        corroborate(primary, corroborating, self.settings.corroboration_weight)
+            .map(|tail| (-tail.max(LEAST_TAIL).log10() / self.settings.decades).clamp(0.0, 1.0))
     }
+}
+
+fn fresh_judges(settings: &CombinerSettings) -> (AnomalyLikelihood, RecordExcess) {
+    (
+        AnomalyLikelihood::new(
+            settings.averaging,
+            settings.likelihood_learning,
+            settings.likelihood_history,
+        ),
+        RecordExcess::new(
+            settings.record_learning,
+            settings.record_history,
+            settings.record_gain,
+        ),
+    )
 }
 
 #[cfg(test)]
@@ -133,6 +177,73 @@ mod tests {
         assert!(calm < 0.3, "usual surprise reached {calm}");
         let p = c.combine(&[Some(40.0), None]).unwrap();
         assert!(p > 0.7, "outlier scored {p}");
+    }
+
+    #[test]
+    fn a_forgotten_source_relearns_its_scale() {
+        let mut c = Combiner::new(quick(), 1);
+        for i in 0..400 {
+            c.combine(&[Some(1.0 + (i % 7) as f64 * 0.2)]);
+        }
+        c.forget(0, &[]);
+        // The same source now speaks on a ten times larger scale: no alarm, only learning.
+        assert_eq!(c.combine(&[Some(10.0)]), None, "relearning after forget");
+        let mut calm = 0.0f64;
+        for i in 0..400 {
+            if let Some(p) = c.combine(&[Some(10.0 + (i % 7) as f64 * 2.0)]) {
+                calm = calm.max(p);
+            }
+        }
+        assert!(calm < 0.3, "the new scale, once learned, reached {calm}");
+    }
+
+    #[test]
+    fn a_forgotten_source_relearns_from_its_replay_at_once() {
+        let mut c = Combiner::new(quick(), 1);
+        for i in 0..400 {
+            c.combine(&[Some(1.0 + (i % 7) as f64 * 0.2)]);
+        }
+        let replay: Vec<f64> = (0..400).map(|i| 10.0 + (i % 7) as f64 * 2.0).collect();
+        c.forget(0, &replay);
+        let usual = c.combine(&[Some(10.0)]).expect("judging at once");
+        assert!(
+            usual < 0.3,
+            "a usual surprise on the new scale scored {usual}"
+        );
+        let outlier = c.combine(&[Some(400.0)]).unwrap();
+        assert!(
+            outlier > 0.7,
+            "an outlier on the new scale scored {outlier}"
+        );
+    }
+
+    #[test]
+    fn a_corroborating_source_counts_less_alone_and_strengthens_agreement() {
+        let learned = |roles: Vec<Role>| {
+            let mut c = Combiner::with_roles(quick(), roles);
+            for i in 0..400 {
+                c.combine(&[
+                    Some(1.0 + (i % 5) as f64 * 0.2),
+                    Some(1.0 + (i % 7) as f64 * 0.2),
+                ]);
+            }
+            c
+        };
+        let c = learned(vec![Role::Primary, Role::Corroborating]);
+        let equals = learned(vec![Role::Primary, Role::Primary]);
+        // Sample 400 continues the primary's usual pattern (1.0).
+        let lone = c.clone().combine(&[Some(1.0), Some(3.0)]).unwrap();
+        let lone_as_primary = equals.clone().combine(&[Some(1.0), Some(3.0)]).unwrap();
+        assert!(
+            lone < 0.5 * lone_as_primary,
+            "a lone corroborator scored {lone}, as a primary source {lone_as_primary}"
+        );
+        let primary = c.clone().combine(&[Some(1.9), Some(1.0)]).unwrap();
+        let both = c.clone().combine(&[Some(1.9), Some(3.0)]).unwrap();
+        assert!(
+            both > primary,
+            "agreement {both} vs primary alone {primary}"
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@
 //!    is one more source: its surprise is `|x − μ| / σ` of its forecast.
 //! 2. **The combiner** ([`Combiner`]): judges each source's surprise against that source's own
 //!    past (anomaly likelihood and record excess), and turns the most unusual judgement into
-//!    `anomaly_probability` (its meaning is documented there).
+//!    `anomaly_probability` (its meaning is documented there). A source may be primary or only
+//!    corroborating (the LSTM in the ensemble: it strengthens the statistics' evidence but does
+//!    not alarm alone).
 //! 3. **Suppression** ([`Refractory`]): after an alert the next samples report 0, so one event
 //!    is one alert.
 //!
@@ -17,6 +19,7 @@
 
 pub mod anomaly_likelihood;
 pub mod combiner;
+pub mod corroboration;
 pub mod level_shift;
 pub mod normal_tail;
 pub mod record_excess;
@@ -31,7 +34,7 @@ mod test_series;
 pub mod value_range;
 
 pub use anomaly_likelihood::AnomalyLikelihood;
-pub use combiner::{Combiner, CombinerSettings};
+pub use combiner::{Combiner, CombinerSettings, Role};
 pub use level_shift::LevelShift;
 pub use record_excess::RecordExcess;
 pub use refractory::Refractory;

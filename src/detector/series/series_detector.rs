@@ -1,7 +1,7 @@
 //! One series in, one anomaly probability per sample out: surprise sources → combiner →
 //! post-detection suppression.
 
-use super::combiner::{Combiner, CombinerSettings};
+use super::combiner::{Combiner, CombinerSettings, Role};
 use super::level_shift::LevelShift;
 use super::refractory::Refractory;
 use super::robust_z::RobustZ;
@@ -76,16 +76,35 @@ pub struct SeriesDetector {
     combiner: Combiner,
     refractory: Refractory,
     surprises: Vec<Option<f64>>,
+    /// Each source's [`SurpriseSource::refits`] when last seen.
+    refits: Vec<u64>,
 }
 
 impl SeriesDetector {
-    /// A detector over any set of sources (statistical, external such as an LSTM, or both).
+    /// A detector over any set of sources (statistical, external such as an LSTM, or both),
+    /// each able to raise an alarm on its own.
     pub fn new(settings: &SeriesSettings, sources: Vec<Box<dyn SurpriseSource>>) -> Self {
+        Self::ensemble(settings, sources, Vec::new())
+    }
+
+    /// A detector whose `primary` sources raise alarms and whose `corroborating` sources only
+    /// strengthen them (see [`super::corroboration`]).
+    pub fn ensemble(
+        settings: &SeriesSettings,
+        primary: Vec<Box<dyn SurpriseSource>>,
+        corroborating: Vec<Box<dyn SurpriseSource>>,
+    ) -> Self {
+        let roles: Vec<Role> = (primary.iter().map(|_| Role::Primary))
+            .chain(corroborating.iter().map(|_| Role::Corroborating))
+            .collect();
+        let sources: Vec<Box<dyn SurpriseSource>> =
+            primary.into_iter().chain(corroborating).collect();
         assert!(!sources.is_empty(), "a detector needs at least one source");
         SeriesDetector {
-            combiner: Combiner::new(settings.combiner.clone(), sources.len()),
+            combiner: Combiner::with_roles(settings.combiner.clone(), roles),
             refractory: Refractory::new(settings.firing_level, settings.hold),
             surprises: Vec::with_capacity(sources.len()),
+            refits: sources.iter().map(|s| s.refits()).collect(),
             sources,
         }
     }
@@ -105,7 +124,17 @@ impl SeriesDetector {
         self.surprises.clear();
         self.surprises
             .extend(self.sources.iter_mut().map(|s| s.observe(obs)));
-        match self.combiner.combine(&self.surprises) {
+        let probability = self.combiner.combine(&self.surprises);
+        // A source that replaced its model during this sample speaks on a new scale from the
+        // next one on.
+        for (i, source) in self.sources.iter().enumerate() {
+            let refits = source.refits();
+            if refits != self.refits[i] {
+                self.refits[i] = refits;
+                self.combiner.forget(i, source.replayed());
+            }
+        }
+        match probability {
             Some(p) => self.refractory.filter(p),
             None => 0.0,
         }
@@ -180,6 +209,47 @@ mod tests {
         let fire = settings().firing_level;
         assert!(p[..288 * 9 + 100].iter().all(|v| *v < fire));
         assert!(p[288 * 9 + 100..288 * 9 + 200].iter().any(|v| *v >= fire));
+    }
+
+    /// A source whose model is replaced at sample `refit_at`, after which its surprise is on a
+    /// twenty times larger scale (as a refitted network's may be).
+    struct Refitting {
+        noise: Vec<f64>,
+        seen: usize,
+        refit_at: usize,
+    }
+
+    impl SurpriseSource for Refitting {
+        fn name(&self) -> &str {
+            "refitting"
+        }
+        fn observe(&mut self, _: Observation) -> Option<f64> {
+            let scale = if self.seen >= self.refit_at {
+                20.0
+            } else {
+                1.0
+            };
+            let s = self.noise[self.seen].abs() * scale;
+            self.seen += 1;
+            Some(s)
+        }
+        fn refits(&self) -> u64 {
+            (self.seen >= self.refit_at) as u64
+        }
+    }
+
+    #[test]
+    fn a_refit_source_is_relearned_not_alarmed_on() {
+        let n = 4000;
+        let source = Refitting {
+            noise: noisy(n, 0.0, 1.0, 12),
+            seen: 0,
+            refit_at: 2000,
+        };
+        let mut detector = SeriesDetector::new(&settings(), vec![Box::new(source)]);
+        let p = run(&mut detector, &vec![0.0; n]);
+        let worst = p.iter().cloned().fold(0.0, f64::max);
+        assert!(worst < settings().firing_level, "the refit reached {worst}");
     }
 
     #[test]

@@ -26,4 +26,17 @@ pub trait SurpriseSource: Send {
     fn name(&self) -> &str;
     /// The surprise of `obs`, then learns from it.
     fn observe(&mut self, obs: Observation) -> Option<f64>;
+    /// How many times the source has replaced its model (a refitted network). Its surprises
+    /// before and after a replacement are on different scales, so when this changes the
+    /// combiner forgets what it learned of this source. Sources that only update (the
+    /// statistical ones) keep the default 0.
+    fn refits(&self) -> u64 {
+        0
+    }
+    /// After a refit: the new model's surprises over the latest samples it was fitted on,
+    /// oldest first, for the combiner to relearn its scale from at once rather than during the
+    /// next few hundred samples. They are in-sample, so somewhat optimistic.
+    fn replayed(&self) -> &[f64] {
+        &[]
+    }
 }
