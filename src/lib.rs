@@ -19,6 +19,7 @@ pub mod commands;
 pub mod csv_input;
 pub mod detector;
 pub mod eval;
+pub mod exporter;
 pub mod fault_label;
 pub mod features;
 pub mod insights;
