@@ -10,6 +10,7 @@
 //! - [`actors`]: the daemon (Collector, CsvWriter, DatasetGenerator, AnomalyModel,
 //!   InsightsWriter, Orchestrator).
 //! - [`settings`]: `agents.toml` → validated → runtime settings.
+//! - [`exporter`]: the simulated cluster served to Prometheus (`simulate`).
 
 pub mod actors;
 pub mod atomic_file;
