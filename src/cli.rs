@@ -1,4 +1,4 @@
-//! The command line: `k8s-monitor run | generate | detect | eval`.
+//! The command line: `k8s-monitor run | generate | simulate | detect | train | eval`.
 //!
 //! `run` keeps the flag names and defaults of the original Python system; defaults shown here
 //! are the built-in ones, which `agents.toml` and `K8S_MONITOR_*` variables may change (a flag
@@ -29,6 +29,9 @@ pub enum Command {
     Run(RunArgs),
     /// Write a labelled simulated data set (CSV + labels.json) as fast as the disk allows.
     Generate(GenerateArgs),
+    /// Serve the simulated cluster to Prometheus: cAdvisor and kube-state-metrics metrics at
+    /// /metrics, its fault windows at /faults, advancing in real time.
+    Simulate(SimulateArgs),
     /// Score a metrics CSV offline with exactly the daemon's feature and model code.
     Detect(DetectArgs),
     /// Train the LSTM on metrics CSVs and save it (config.json + model.bpk).
@@ -125,6 +128,28 @@ pub struct GenerateArgs {
     /// Time before the first fault, e.g. "15m" (history for the detectors to learn from).
     #[arg(long, default_value = "15m")]
     pub first_fault_after: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Address to serve on; port 0 picks a free one (the bound address is printed on stderr).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:9102")]
+    pub listen: String,
+    /// Number of pods in the simulated cluster.
+    #[arg(long, default_value_t = 50)]
+    pub pods: usize,
+    /// Random seed: the same seed, start and step give the rows `generate` writes.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Simulation step, e.g. "5s": the cluster ticks on this grid.
+    #[arg(long, default_value = "5s")]
+    pub step: String,
+    /// Time before the first fault, e.g. "15m".
+    #[arg(long, default_value = "15m")]
+    pub first_fault_after: String,
+    /// Simulated start: "now", or an RFC 3339 time in the past (the simulation catches up).
+    #[arg(long, default_value = "now")]
+    pub start: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

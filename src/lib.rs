@@ -10,6 +10,7 @@
 //! - [`actors`]: the daemon (Collector, CsvWriter, DatasetGenerator, AnomalyModel,
 //!   InsightsWriter, Orchestrator).
 //! - [`settings`]: `agents.toml` → validated → runtime settings.
+//! - [`exporter`]: the simulated cluster served to Prometheus (`simulate`).
 
 pub mod actors;
 pub mod atomic_file;
@@ -19,6 +20,7 @@ pub mod commands;
 pub mod csv_input;
 pub mod detector;
 pub mod eval;
+pub mod exporter;
 pub mod fault_label;
 pub mod features;
 pub mod insights;

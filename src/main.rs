@@ -25,6 +25,10 @@ fn main() -> ExitCode {
             init_logging("info");
             commands::generate::run(args)
         }
+        Command::Simulate(args) => {
+            init_logging("info");
+            commands::simulate::run(args)
+        }
         Command::Detect(args) => {
             init_logging("info");
             commands::detect::run(args)

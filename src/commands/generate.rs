@@ -5,6 +5,20 @@ use crate::cli::GenerateArgs;
 use crate::simulator::{generate_dataset, GenerateOptions, SimulatorSettings};
 use anyhow::{bail, Context};
 
+/// The cluster `generate` and `simulate` build from their flags: the same for the same values.
+pub fn simulator_settings(
+    pods: usize,
+    seed: u64,
+    first_fault_after: std::time::Duration,
+) -> SimulatorSettings {
+    SimulatorSettings {
+        pods,
+        seed,
+        first_fault_after,
+        ..SimulatorSettings::default()
+    }
+}
+
 pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     let duration = duration_flag("--duration", &args.duration)?;
     let step = duration_flag("--step", &args.step)?;
@@ -18,12 +32,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     let start = chrono::DateTime::parse_from_rfc3339(&args.start)
         .with_context(|| format!("--start {:?} is not an RFC 3339 time", args.start))?
         .with_timezone(&chrono::Utc);
-    let settings = SimulatorSettings {
-        pods: args.pods,
-        seed: args.seed,
-        first_fault_after,
-        ..SimulatorSettings::default()
-    };
+    let settings = simulator_settings(args.pods, args.seed, first_fault_after);
     let opts = GenerateOptions {
         settings,
         start,

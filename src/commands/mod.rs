@@ -4,6 +4,7 @@ pub mod detect;
 pub mod eval;
 pub mod generate;
 pub mod run;
+pub mod simulate;
 pub mod train;
 pub mod train_progress;
 

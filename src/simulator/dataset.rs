@@ -143,7 +143,7 @@ pub fn generate_dataset(
 }
 
 /// Windows that start before the data set's last row, ending no later than it.
-fn clip_labels(windows: &[FaultWindow], last_row_at: DateTime<Utc>) -> Vec<FaultWindow> {
+pub fn clip_labels(windows: &[FaultWindow], last_row_at: DateTime<Utc>) -> Vec<FaultWindow> {
     windows
         .iter()
         .filter(|w| w.start < last_row_at)

@@ -8,6 +8,7 @@
 
 mod cluster;
 mod dataset;
+pub mod exposition;
 mod fault;
 mod load;
 mod pod;
@@ -21,5 +22,5 @@ mod tests;
 
 pub use crate::fault_label::{FaultKind, FaultWindow};
 pub use cluster::{BenignKind, BenignWindow, SimulatedCluster};
-pub use dataset::{generate_dataset, GenerateError, GenerateOptions, GenerateSummary};
+pub use dataset::{clip_labels, generate_dataset, GenerateError, GenerateOptions, GenerateSummary};
 pub use settings::SimulatorSettings;

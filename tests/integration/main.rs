@@ -16,3 +16,4 @@ mod nab;
 mod nab_eval;
 mod restart;
 mod settings;
+mod simulate;
