@@ -5,34 +5,38 @@ use crate::cli::GenerateArgs;
 use crate::simulator::{generate_dataset, GenerateOptions, SimulatorSettings};
 use anyhow::{bail, Context};
 
-/// The cluster `generate` and `simulate` build from their flags: the same for the same values.
-pub fn simulator_settings(
+/// The cluster and sampling step `generate` and `simulate` build from their flags, validated:
+/// the same values give the same cluster.
+pub fn cluster_from_flags(
     pods: usize,
     seed: u64,
-    first_fault_after: std::time::Duration,
-) -> SimulatorSettings {
-    SimulatorSettings {
+    step: &str,
+    first_fault_after: &str,
+) -> anyhow::Result<(SimulatorSettings, std::time::Duration)> {
+    let step = duration_flag("--step", step)?;
+    let first_fault_after = duration_flag("--first-fault-after", first_fault_after)?;
+    if step.is_zero() {
+        bail!("--step must be greater than zero");
+    }
+    if pods == 0 {
+        bail!("--pods must be at least 1");
+    }
+    let settings = SimulatorSettings {
         pods,
         seed,
         first_fault_after,
         ..SimulatorSettings::default()
-    }
+    };
+    Ok((settings, step))
 }
 
 pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     let duration = duration_flag("--duration", &args.duration)?;
-    let step = duration_flag("--step", &args.step)?;
-    let first_fault_after = duration_flag("--first-fault-after", &args.first_fault_after)?;
-    if step.is_zero() {
-        bail!("--step must be greater than zero");
-    }
-    if args.pods == 0 {
-        bail!("--pods must be at least 1");
-    }
+    let (settings, step) =
+        cluster_from_flags(args.pods, args.seed, &args.step, &args.first_fault_after)?;
     let start = chrono::DateTime::parse_from_rfc3339(&args.start)
         .with_context(|| format!("--start {:?} is not an RFC 3339 time", args.start))?
         .with_timezone(&chrono::Utc);
-    let settings = simulator_settings(args.pods, args.seed, first_fault_after);
     let opts = GenerateOptions {
         settings,
         start,

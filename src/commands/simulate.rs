@@ -1,8 +1,7 @@
 //! `k8s-monitor simulate`: the simulated cluster as a Prometheus target, in real time, until
 //! SIGINT or SIGTERM.
 
-use super::duration_flag;
-use super::generate::simulator_settings;
+use super::generate::cluster_from_flags;
 use crate::cli::SimulateArgs;
 use crate::clock::{Clock, SystemClock};
 use crate::exporter::{serve, LiveCluster};
@@ -11,18 +10,11 @@ use chrono::{DateTime, TimeDelta, Utc};
 use std::sync::{Arc, Mutex};
 
 pub fn run(args: &SimulateArgs) -> anyhow::Result<()> {
-    let step = duration_flag("--step", &args.step)?;
-    let first_fault_after = duration_flag("--first-fault-after", &args.first_fault_after)?;
-    if step.is_zero() {
-        bail!("--step must be greater than zero");
-    }
-    if args.pods == 0 {
-        bail!("--pods must be at least 1");
-    }
+    let (settings, step) =
+        cluster_from_flags(args.pods, args.seed, &args.step, &args.first_fault_after)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let now = clock.now();
     let start = parse_start(&args.start, now)?;
-    let settings = simulator_settings(args.pods, args.seed, first_fault_after);
     let tick = TimeDelta::from_std(step).context("--step is too long")?;
     let mut live = LiveCluster::new(&settings, start, tick);
     // Catch up before listening, so a start in the past does not stall the first scrape.
