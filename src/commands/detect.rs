@@ -11,7 +11,7 @@
 
 use crate::atomic_file::AtomicFile;
 use crate::cli::{DetectArgs, DetectFormat, DetectorsArg};
-use crate::csv_input::{IngestStats, Layout, RowParser};
+use crate::csv_input::{lossy_lines, IngestStats, Layout, RowParser};
 use crate::detector::series::{SeriesDetector, SeriesSettings};
 use crate::eval::{ScoreRow, ScoreWriter};
 use crate::metrics_row::PodMetricsRow;
@@ -21,8 +21,6 @@ use crate::pipeline::ScoringPipeline;
 use crate::settings::{self, Overrides, Settings};
 use anyhow::{bail, Context};
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 /// Rows scored per pipeline call; chunks end on a tick boundary.
@@ -237,29 +235,10 @@ fn csv_files_below(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 fn open_with_header(
     path: &Path,
 ) -> anyhow::Result<(String, impl Iterator<Item = std::io::Result<String>>)> {
-    let mut lines = open_lines(path)?;
+    let mut lines = lossy_lines(path).with_context(|| format!("opening {}", path.display()))?;
     let header = lines
         .next()
         .transpose()?
         .with_context(|| format!("{} is empty: expected a header line", path.display()))?;
     Ok((header, lines))
-}
-
-/// Lines of a file; invalid UTF-8 is replaced (the parser then rejects that row by field).
-fn open_lines(path: &Path) -> anyhow::Result<impl Iterator<Item = std::io::Result<String>>> {
-    let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut reader = BufReader::new(file);
-    Ok(std::iter::from_fn(move || {
-        let mut buf = Vec::new();
-        match reader.read_until(b'\n', &mut buf) {
-            Ok(0) => None,
-            Ok(_) => {
-                while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    buf.pop();
-                }
-                Some(Ok(String::from_utf8_lossy(&buf).into_owned()))
-            }
-            Err(e) => Some(Err(e)),
-        }
-    }))
 }

@@ -11,7 +11,7 @@ use crate::fault_label::{read_labels, FaultWindow};
 use crate::model::artifact::{
     self, sha256_hex, ModelConfig, SurpriseConfig, TrainingRecord, FORMAT_VERSION, POD_MODEL_KIND,
 };
-use crate::model::calibration::{probability_of_rate, Calibration};
+use crate::model::calibration::{Calibration, ALERT_PROBABILITY};
 use crate::model::data::{is_validation_pod, pod_sequences, PodSequence, WindowSet};
 use crate::model::training::{cpu_device, train, TrainOptions};
 use crate::model::validation::healthy_surprises;
@@ -126,10 +126,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let calibration = Calibration::fit(&healthy).context("calibrating on the held-out pods")?;
     let alert_rate = healthy
         .iter()
-        .filter(|s| calibration.probability(**s) >= 0.7)
+        .filter(|s| calibration.probability(**s) >= ALERT_PROBABILITY)
         .count() as f64
         / healthy.len() as f64;
-    debug_assert!(probability_of_rate(1.0) < 0.7);
 
     let config = ModelConfig {
         format_version: FORMAT_VERSION,

@@ -29,7 +29,7 @@ pub use ingest_stats::IngestStats;
 pub use layout::{DetectLayoutError, Layout};
 pub use legacy::{LegacyLayout, LEGACY_COLUMNS};
 pub use line_split::{Fields, LineSplitter, SplitLineError};
-pub use read_all::{read_all_rows, ReadCsvError};
+pub use read_all::{lossy_lines, read_all_rows, ReadCsvError};
 pub use row_error::{RowError, RowErrorKind};
 pub use row_parser::RowParser;
 pub use tail::{

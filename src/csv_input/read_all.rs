@@ -3,7 +3,7 @@
 
 use super::{IngestStats, Layout, RowParser};
 use crate::metrics_row::PodMetricsRow;
-use std::io::BufRead;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -29,29 +29,21 @@ pub fn read_all_rows(
         path: label.clone(),
         source,
     };
-    let mut reader = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?);
-    let mut buf = Vec::new();
-    let mut next_line =
-        |reader: &mut std::io::BufReader<std::fs::File>| -> Result<Option<String>, ReadCsvError> {
-            buf.clear();
-            if reader.read_until(b'\n', &mut buf).map_err(io)? == 0 {
-                return Ok(None);
-            }
-            while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                buf.pop();
-            }
-            Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
-        };
-    let header = next_line(&mut reader)?.ok_or_else(|| ReadCsvError::Empty {
-        path: label.clone(),
-    })?;
+    let mut lines = lossy_lines(path).map_err(io)?;
+    let header = lines
+        .next()
+        .transpose()
+        .map_err(io)?
+        .ok_or_else(|| ReadCsvError::Empty {
+            path: label.clone(),
+        })?;
     let layout = Layout::detect(&label, &header, legacy_namespace)?;
     let mut parser = RowParser::new(label.clone(), layout);
     let mut stats = IngestStats::default();
     let mut rows = Vec::new();
-    let mut line_no = 1u64;
-    while let Some(line) = next_line(&mut reader)? {
-        line_no += 1;
+    for (i, line) in lines.enumerate() {
+        let line = line.map_err(io)?;
+        let line_no = i as u64 + 2;
         if line.trim().is_empty() {
             continue;
         }
@@ -62,4 +54,23 @@ pub fn read_all_rows(
         }
     }
     Ok((rows, stats))
+}
+
+/// The lines of a file without their line ends; invalid UTF-8 is replaced, so the row parser
+/// rejects that row by field instead of the whole file failing.
+pub fn lossy_lines(path: &Path) -> std::io::Result<impl Iterator<Item = std::io::Result<String>>> {
+    let mut reader = BufReader::new(std::fs::File::open(path)?);
+    Ok(std::iter::from_fn(move || {
+        let mut buf = Vec::new();
+        match reader.read_until(b'\n', &mut buf) {
+            Ok(0) => None,
+            Ok(_) => {
+                while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    buf.pop();
+                }
+                Some(Ok(String::from_utf8_lossy(&buf).into_owned()))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    }))
 }

@@ -65,8 +65,18 @@ impl LstmScorer {
             self.smoothed.remove(&f.key);
             return 0.0;
         };
-        let s = smooth(self.smoothed.get(&f.key).copied(), raw, &self.surprise);
-        self.smoothed.insert(f.key.clone(), s);
+        // Updated in place: a key is cloned only when a pod first warms up, not every sample.
+        let s = match self.smoothed.get_mut(&f.key) {
+            Some(previous) => {
+                *previous = smooth(Some(*previous), raw, &self.surprise);
+                *previous
+            }
+            None => {
+                let s = smooth(None, raw, &self.surprise);
+                self.smoothed.insert(f.key.clone(), s);
+                s
+            }
+        };
         self.calibration.probability(s)
     }
 

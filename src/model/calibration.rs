@@ -15,8 +15,10 @@ use serde::{Deserialize, Serialize};
 
 /// Tail rate at which the probability is one half.
 pub const HALF_RATE: f64 = 1e-3;
-/// Tail rate at which the probability is 0.7 (the default alert threshold).
+/// Tail rate at which the probability is [`ALERT_PROBABILITY`].
 pub const ALERT_RATE: f64 = 1e-5;
+/// The probability anchored at [`ALERT_RATE`]: the default alert threshold.
+pub const ALERT_PROBABILITY: f64 = 0.7;
 
 /// Tail levels kept in the table, as long as the data holds enough samples beyond them.
 const LEVELS: [f64; 10] = [0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 5e-3, 2e-3, 1e-3, 5e-4];
@@ -114,9 +116,9 @@ impl Calibration {
     }
 }
 
-/// `p = 1 / (1 + (u / HALF_RATE)^k)` with `p(ALERT_RATE) = 0.7`.
+/// `p = 1 / (1 + (u / HALF_RATE)^k)` with `p(ALERT_RATE) = ALERT_PROBABILITY`.
 pub fn probability_of_rate(u: f64) -> f64 {
-    let k = (3.0f64 / 7.0).ln() / (ALERT_RATE / HALF_RATE).ln();
+    let k = ((1.0 - ALERT_PROBABILITY) / ALERT_PROBABILITY).ln() / (ALERT_RATE / HALF_RATE).ln();
     if u <= 0.0 {
         return 1.0;
     }
@@ -131,6 +133,7 @@ mod tests {
     fn the_rate_map_has_its_documented_anchor_points() {
         assert!((probability_of_rate(HALF_RATE) - 0.5).abs() < 1e-12);
         assert!((probability_of_rate(ALERT_RATE) - 0.7).abs() < 1e-12);
+        assert_eq!(ALERT_PROBABILITY, 0.7, "the documented anchor");
         assert!(probability_of_rate(1.0) < 0.3);
         assert_eq!(probability_of_rate(0.0), 1.0);
     }
