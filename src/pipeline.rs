@@ -162,38 +162,57 @@ mod tests {
     use crate::simulator::{SimulatedCluster, SimulatorSettings};
     use std::time::Duration;
 
-    #[test]
-    fn scores_after_a_replay_equal_scores_without_a_restart() {
+    /// A simulated cluster with 40 minutes of calm (replayed after a "restart") then
+    /// `after_ticks` of 5 s with frequent faults (scored).
+    fn calm_then_faults(
+        pods: usize,
+        seed: u64,
+        after_ticks: i64,
+    ) -> (Vec<PodMetricsRow>, Vec<PodMetricsRow>) {
         let start = "2026-01-05T00:00:00Z".parse().unwrap();
         let mut cluster = SimulatedCluster::new(
             &SimulatorSettings {
-                pods: 20,
-                seed: 3,
+                pods,
+                seed,
                 first_fault_after: Duration::from_secs(40 * 60),
                 mean_time_between_faults: Duration::from_secs(120),
                 ..SimulatorSettings::default()
             },
             start,
         );
-        let rows_until = |cluster: &mut SimulatedCluster, from: i64, to: i64| {
+        let mut rows_until = |from: i64, to: i64| {
             (from..to)
                 .flat_map(|t| cluster.tick(start + chrono::Duration::seconds(5 * t)))
                 .collect::<Vec<_>>()
         };
-        let before = rows_until(&mut cluster, 0, 480); // 40 min, replayed after a "restart"
-        let after = rows_until(&mut cluster, 480, 840); // 30 min with faults, scored
-                                                        // Exact equality holds for the statistical detectors; the LSTM's state after a replay
-                                                        // has seen fewer steps, and is checked with a tolerance below.
+        let before = rows_until(0, 480);
+        let after = rows_until(480, 480 + after_ticks);
+        (before, after)
+    }
+
+    /// Scores of `after` from a pipeline that saw `before`, and from one that replayed it.
+    fn throughout_and_restarted(
+        settings: &Settings,
+        before: &[PodMetricsRow],
+        after: &[PodMetricsRow],
+    ) -> (Vec<PodScore>, Vec<PodScore>) {
+        let mut throughout = ScoringPipeline::from_settings(settings);
+        throughout.score_rows(before).unwrap();
+        let (expected, _) = throughout.score_rows(after).unwrap();
+        let mut restarted = ScoringPipeline::from_settings(settings);
+        restarted.replay(before).unwrap();
+        let (got, _) = restarted.score_rows(after).unwrap();
+        (expected, got)
+    }
+
+    #[test]
+    fn scores_after_a_replay_equal_scores_without_a_restart() {
+        let (before, after) = calm_then_faults(20, 3, 360);
+        // Exact equality holds for the statistical detectors; the LSTM's state after a replay
+        // has seen fewer steps, and is checked with a tolerance below.
         let mut settings = Settings::default();
         settings.anomaly_model.detector = DetectorKind::Statistical;
-
-        let mut throughout = ScoringPipeline::from_settings(&settings);
-        throughout.score_rows(&before).unwrap();
-        let (expected, _) = throughout.score_rows(&after).unwrap();
-
-        let mut restarted = ScoringPipeline::from_settings(&settings);
-        restarted.replay(&before).unwrap();
-        let (got, _) = restarted.score_rows(&after).unwrap();
+        let (expected, got) = throughout_and_restarted(&settings, &before, &after);
 
         assert_eq!(expected.len(), got.len());
         assert!(
@@ -206,33 +225,14 @@ mod tests {
 
     #[test]
     fn an_ensemble_after_a_replay_agrees_with_one_that_never_restarted() {
-        let start = "2026-01-05T00:00:00Z".parse().unwrap();
-        let mut cluster = SimulatedCluster::new(
-            &SimulatorSettings {
-                pods: 12,
-                seed: 4,
-                first_fault_after: Duration::from_secs(40 * 60),
-                mean_time_between_faults: Duration::from_secs(120),
-                ..SimulatorSettings::default()
-            },
-            start,
-        );
-        let rows: Vec<_> = (0..720)
-            .flat_map(|t| cluster.tick(start + chrono::Duration::seconds(5 * t)))
-            .collect();
-        let split = rows.partition_point(|r| r.timestamp < start + chrono::Duration::minutes(40));
+        let (before, after) = calm_then_faults(12, 4, 240);
         let mut settings = Settings::default();
         settings.anomaly_model.model_dir =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/model_artifacts");
         let (_, choice) = scorer_from_settings(&settings);
         assert!(matches!(choice, ScorerChoice::Configured), "{choice:?}");
 
-        let mut throughout = ScoringPipeline::from_settings(&settings);
-        throughout.score_rows(&rows[..split]).unwrap();
-        let (expected, _) = throughout.score_rows(&rows[split..]).unwrap();
-        let mut restarted = ScoringPipeline::from_settings(&settings);
-        restarted.replay(&rows[..split]).unwrap();
-        let (got, _) = restarted.score_rows(&rows[split..]).unwrap();
+        let (expected, got) = throughout_and_restarted(&settings, &before, &after);
 
         // The replayed LSTM state has seen 120 steps instead of 480: it has forgotten its
         // start, so verdicts agree and probabilities differ by little.

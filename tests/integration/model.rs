@@ -83,27 +83,16 @@ fn training_is_reproducible_and_its_model_is_used() {
         assert!(!a[key].is_null(), "config.json has {key}");
     }
 
-    let mut detect = command(d);
-    detect
-        .env("K8S_MONITOR_ANOMALY_MODEL__MODEL_DIR", "model-a")
-        .env("K8S_MONITOR_ANOMALY_MODEL__DETECTOR", "lstm")
-        .args([
-            "detect",
-            "--input",
-            "gen/pod_metrics.csv",
-            "--output",
-            "s.csv",
-        ]);
-    let run = run_bounded(detect, Duration::from_secs(120));
-    run.assert_success();
-    assert!(!run.stderr.contains("cannot run"), "{}", run.stderr);
+    let (stderr, _) = detect(d, "model-a", "lstm");
+    assert!(!stderr.contains("cannot run"), "{stderr}");
 }
 
-/// `detect` with `model_dir` pointing at `dir`: its stderr and scores.
-fn detect_with_model(d: &Path, model_dir: &str) -> (String, String) {
+/// `detect` with this `model_dir` and `detector`: its stderr and scores.
+fn detect(d: &Path, model_dir: &str, detector: &str) -> (String, String) {
     let mut detect = command(d);
     detect
         .env("K8S_MONITOR_ANOMALY_MODEL__MODEL_DIR", model_dir)
+        .env("K8S_MONITOR_ANOMALY_MODEL__DETECTOR", detector)
         .args([
             "detect",
             "--input",
@@ -117,23 +106,17 @@ fn detect_with_model(d: &Path, model_dir: &str) -> (String, String) {
     (run.stderr, scores)
 }
 
+/// The default (ensemble) detector with `model_dir`.
+fn detect_with_model(d: &Path, model_dir: &str) -> (String, String) {
+    detect(d, model_dir, "ensemble")
+}
+
 #[test]
 fn an_unusable_model_falls_back_to_statistics_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     generate(d);
-    let mut stats = command(d);
-    stats
-        .env("K8S_MONITOR_ANOMALY_MODEL__DETECTOR", "statistical")
-        .args([
-            "detect",
-            "--input",
-            "gen/pod_metrics.csv",
-            "--output",
-            "s.csv",
-        ]);
-    run_bounded(stats, Duration::from_secs(120)).assert_success();
-    let statistical = std::fs::read_to_string(d.join("s.csv")).unwrap();
+    let (_, statistical) = detect(d, MODEL_DIR, "statistical");
 
     // Missing.
     let (stderr, scores) = detect_with_model(d, "no-such-dir");
