@@ -80,17 +80,18 @@ impl LstmScorer {
         self.calibration.probability(s)
     }
 
-    fn lstm_score(&self, f: &FeatureRow, p: f64, surprise: Option<&Surprise>) -> PodScore {
+    fn lstm_score(
+        &self,
+        f: &FeatureRow,
+        input: &StepInput,
+        p: f64,
+        surprise: Option<&Surprise>,
+    ) -> PodScore {
         let mut evidence = Vec::new();
         let mut kind = AnomalyType::LevelShift;
-        if let Some((i, r)) = surprise.and_then(Surprise::strongest) {
+        if let Some((s, (i, r))) = surprise.and_then(|s| Some((s, s.strongest()?))) {
             kind = lstm_type(f, i, r, self.statistics.settings());
-            evidence.push(lstm_evidence(
-                f,
-                i,
-                r,
-                surprise.expect("strongest implies some"),
-            ));
+            evidence.push(lstm_evidence(f, input, i, r, s));
         }
         let is_anomaly = p >= self.alert_threshold;
         PodScore::of(f, p, is_anomaly, kind, severity(p, is_anomaly), evidence)
@@ -156,7 +157,13 @@ fn lstm_type(
     }
 }
 
-fn lstm_evidence(f: &FeatureRow, i: usize, residual: f32, s: &Surprise) -> Evidence {
+fn lstm_evidence(
+    f: &FeatureRow,
+    input: &StepInput,
+    i: usize,
+    residual: f32,
+    s: &Surprise,
+) -> Evidence {
     let name = StepInput::feature_name(i);
     let detail = format!("LSTM forecast missed by {:.1} spreads", residual.abs());
     match StepInput::signal(i) {
@@ -175,7 +182,7 @@ fn lstm_evidence(f: &FeatureRow, i: usize, residual: f32, s: &Surprise) -> Evide
         }
         None => Evidence {
             feature: name.to_string(),
-            value: round4(StepInput::from_features(f).values[i] as f64),
+            value: round4(input.values[i] as f64),
             baseline: round4(s.expected[i] as f64),
             deviation: round4(residual as f64),
             detail: Some(detail),
@@ -211,7 +218,7 @@ impl AnomalyScorer for LstmScorer {
         for (j, f) in features.iter().enumerate() {
             let surprise = surprises[j].as_ref();
             let p = self.lstm_probability(f, surprise);
-            let lstm = self.lstm_score(f, p, surprise);
+            let lstm = self.lstm_score(f, &inputs[j], p, surprise);
             out.push(match &statistical {
                 None => lstm,
                 Some(stats) => combine(stats[j].clone(), lstm),
