@@ -186,7 +186,7 @@ pub struct DetectArgs {
     #[arg(long, value_enum, default_value = "canonical")]
     pub format: DetectFormat,
     /// Surprise sources for `--format nab`.
-    #[arg(long, value_enum, default_value = "stats")]
+    #[arg(long, value_enum, default_value = "ensemble")]
     pub detectors: DetectorsArg,
     /// Probability at or above which a row is anomalous, canonical format only [default: from
     /// agents.toml, 0.7]
