@@ -27,6 +27,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the monitoring daemon: collect, build features, score, write insights.
     Run(RunArgs),
+    /// Collect only: append one row per pod per interval to the CSV (no scoring).
+    Collect(CollectArgs),
     /// Write a labelled simulated data set (CSV + labels.json) as fast as the disk allows.
     Generate(GenerateArgs),
     /// Serve the simulated cluster to Prometheus: cAdvisor and kube-state-metrics metrics at
@@ -45,6 +47,9 @@ pub enum SourceArg {
     Simulator,
     Prometheus,
     Kubernetes,
+    /// State and events from the API server, usage from Prometheus.
+    #[value(name = "kubernetes+prometheus")]
+    KubernetesPrometheus,
 }
 
 impl SourceArg {
@@ -53,6 +58,7 @@ impl SourceArg {
             SourceArg::Simulator => "simulator",
             SourceArg::Prometheus => "prometheus",
             SourceArg::Kubernetes => "kubernetes",
+            SourceArg::KubernetesPrometheus => "kubernetes+prometheus",
         }
     }
 }
@@ -103,6 +109,58 @@ pub struct RunArgs {
     /// Print the effective settings and exit.
     #[arg(long)]
     pub print_config: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Prometheus base URL [default: http://localhost:8082]
+    #[arg(long, value_name = "URL")]
+    pub prometheus_url: Option<String>,
+    /// Namespace to watch, or "all" [default: monitoring]
+    #[arg(long, value_name = "NAME")]
+    pub namespace: Option<String>,
+    /// Seconds between two collections, or a duration like "5s" [default: 5]
+    #[arg(long, value_name = "SECONDS")]
+    pub generator_interval: Option<String>,
+    /// CSV the rows are appended to [default: data/pod_metrics.csv]
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// Where metrics come from [default: simulator]
+    #[arg(long, value_enum)]
+    pub source: Option<SourceArg>,
+    /// Print the effective settings and exit.
+    #[arg(long)]
+    pub print_config: bool,
+}
+
+impl RunArgs {
+    pub fn overrides(&self) -> crate::settings::Overrides {
+        crate::settings::Overrides {
+            prometheus_url: self.prometheus_url.clone(),
+            namespace: self.namespace.clone(),
+            generator_interval: self.generator_interval.clone(),
+            output_file: self.output_file.clone(),
+            watch_interval: self.watch_interval.clone(),
+            alert_threshold: self.alert_threshold,
+            source: self.source.map(|s| s.as_str().to_string()),
+        }
+    }
+}
+
+impl CollectArgs {
+    pub fn overrides(&self) -> crate::settings::Overrides {
+        crate::settings::Overrides {
+            prometheus_url: self.prometheus_url.clone(),
+            namespace: self.namespace.clone(),
+            generator_interval: self.generator_interval.clone(),
+            output_file: self.output_file.clone(),
+            watch_interval: None,
+            alert_threshold: None,
+            source: self.source.map(|s| s.as_str().to_string()),
+        }
+    }
 }
 
 #[derive(Debug, Args)]

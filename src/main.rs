@@ -1,26 +1,28 @@
 //! The `k8s-monitor` binary: parses the command line, sets up logging, runs a subcommand.
 
 use clap::Parser;
-use k8s_monitor::cli::{Cli, Command};
+use k8s_monitor::actors::orchestrator::Agents;
+use k8s_monitor::cli::{Cli, Command, ConfigArgs};
 use k8s_monitor::commands;
+use k8s_monitor::settings::Overrides;
 use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Run(args) => match commands::run::load_settings(args) {
-            Ok(settings) if args.print_config => {
-                // A closed pipe (`| head`) is not an error worth a panic.
-                let _ = writeln!(std::io::stdout(), "{}", settings.describe());
-                Ok(())
-            }
-            Ok(settings) => {
-                init_logging(&settings.logging.level);
-                commands::run::run(settings)
-            }
-            Err(e) => Err(e),
-        },
+        Command::Run(args) => daemon(
+            &args.config,
+            &args.overrides(),
+            args.print_config,
+            Agents::All,
+        ),
+        Command::Collect(args) => daemon(
+            &args.config,
+            &args.overrides(),
+            args.print_config,
+            Agents::CollectOnly,
+        ),
         Command::Generate(args) => {
             init_logging("info");
             commands::generate::run(args)
@@ -49,6 +51,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `run` and `collect`: the settings, then the daemon (or the settings printed).
+fn daemon(
+    config: &ConfigArgs,
+    overrides: &Overrides,
+    print_config: bool,
+    agents: Agents,
+) -> anyhow::Result<()> {
+    let settings = commands::run::load_settings(config, overrides)?;
+    if print_config {
+        // A closed pipe (`| head`) is not an error worth a panic.
+        let _ = writeln!(std::io::stdout(), "{}", settings.describe());
+        return Ok(());
+    }
+    init_logging(&settings.logging.level);
+    commands::run::run(settings, agents)
 }
 
 /// The error and its causes, each said once: our error types already include their cause in

@@ -1,21 +1,37 @@
 //! Collector: drives a [`MetricsSource`] every `generator_interval` and hands the rows on.
+//!
+//! A network source may take longer than one interval to answer (a slow Prometheus or API
+//! server). The collection then runs on while the next ticks are skipped, counted and logged
+//! once, so requests never pile up and rows are never collected twice for one interval.
 
 use super::csv_writer::AppendRows;
-use super::{catch_panic, Shutdown};
+use super::Shutdown;
 use crate::clock::Clock;
-use crate::source::MetricsSource;
+use crate::metrics_row::PodMetricsRow;
+use crate::source::{MetricsSource, SourceError};
 use actix::prelude::*;
+use futures_util::FutureExt;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 pub struct Collector {
-    source: Box<dyn MetricsSource>,
+    /// `None` while a collection is in flight (the future owns the source until it answers).
+    source: Option<Box<dyn MetricsSource>>,
+    source_name: &'static str,
     interval: Duration,
     sink: Recipient<AppendRows>,
     clock: Arc<dyn Clock>,
     failing: bool,
+    /// Ticks skipped because the previous collection had not answered yet, since it started.
+    skipped: u64,
     stopped: bool,
 }
+
+type Outcome = (
+    Box<dyn MetricsSource>,
+    Result<Result<Vec<PodMetricsRow>, SourceError>, String>,
+);
 
 impl Collector {
     pub fn new(
@@ -25,11 +41,13 @@ impl Collector {
         clock: Arc<dyn Clock>,
     ) -> Collector {
         Collector {
-            source,
+            source_name: source.name(),
+            source: Some(source),
             interval,
             sink,
             clock,
             failing: false,
+            skipped: 0,
             stopped: false,
         }
     }
@@ -38,12 +56,47 @@ impl Collector {
         if self.stopped {
             return;
         }
+        let Some(mut source) = self.source.take() else {
+            if self.skipped == 0 {
+                tracing::warn!(
+                    source = self.source_name,
+                    "the previous collection is still running; skipping intervals until it answers"
+                );
+            }
+            self.skipped += 1;
+            return;
+        };
         let now = self.clock.now();
-        let _span = tracing::debug_span!("collect", source = self.source.name()).entered();
-        match catch_panic(|| self.source.collect(now)) {
+        let span = tracing::debug_span!("collect", source = self.source_name, %now);
+        let collection = async move {
+            // The call itself sits inside the caught future: a source may panic before its
+            // first await as well as after.
+            let outcome = AssertUnwindSafe(async { source.collect(now).await })
+                .catch_unwind()
+                .await;
+            (source, outcome.map_err(|p| super::panic_message(&*p)))
+        };
+        ctx.spawn(
+            tracing::Instrument::instrument(collection, span)
+                .into_actor(self)
+                .map(|outcome: Outcome, act, ctx| act.finish(outcome, ctx)),
+        );
+    }
+
+    fn finish(&mut self, (source, outcome): Outcome, ctx: &mut Context<Self>) {
+        self.source = Some(source);
+        if self.skipped > 0 {
+            tracing::info!(
+                source = self.source_name,
+                skipped = self.skipped,
+                "slow collection answered; intervals skipped meanwhile"
+            );
+            self.skipped = 0;
+        }
+        match outcome {
             Ok(Ok(rows)) => {
                 if self.failing {
-                    tracing::info!(source = self.source.name(), "collection recovered");
+                    tracing::info!(source = self.source_name, "collection recovered");
                     self.failing = false;
                 }
                 tracing::debug!(rows = rows.len(), "collected");
@@ -71,7 +124,7 @@ impl Actor for Collector {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         tracing::info!(
-            source = self.source.name(),
+            source = self.source_name,
             interval = ?self.interval,
             "collector started"
         );
@@ -99,7 +152,7 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use crate::metrics_row::PodMetricsRow;
-    use crate::source::SourceError;
+    use crate::source::Collection;
     use chrono::{DateTime, Utc};
     use std::sync::{Arc, Mutex};
 
@@ -110,12 +163,14 @@ mod tests {
         fn name(&self) -> &'static str {
             "flaky"
         }
-        fn collect(&mut self, now: DateTime<Utc>) -> Result<Vec<PodMetricsRow>, SourceError> {
+        fn collect(&mut self, now: DateTime<Utc>) -> Collection<'_> {
             self.0 += 1;
             if self.0 == 2 {
                 panic!("source bug");
             }
-            Ok(vec![PodMetricsRow::empty(now, "ns", "pod-a")])
+            Box::pin(std::future::ready(Ok(vec![PodMetricsRow::empty(
+                now, "ns", "pod-a",
+            )])))
         }
     }
 

@@ -19,12 +19,25 @@ use std::time::Duration;
 /// How long each agent gets to finish its work at shutdown.
 const SHUTDOWN_STEP_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// Which agents run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Agents {
+    /// The whole daemon (`run`).
+    All,
+    /// The collector and the CSV writer (`collect`).
+    CollectOnly,
+}
+
 /// Runs the daemon until a termination signal.
 pub async fn run(
     settings: Settings,
     source: Box<dyn MetricsSource>,
     clock: Arc<dyn Clock>,
+    agents: Agents,
 ) -> anyhow::Result<()> {
+    if agents == Agents::CollectOnly {
+        return run_collection(settings, source, clock).await;
+    }
     let insights_path = settings.insights.output_file.clone();
     let max_pods = settings.insights.max_pods;
     let insights = Supervisor::start(move |_| InsightsWriter::new(insights_path, max_pods));
@@ -57,13 +70,46 @@ pub async fn run(
     wait_for_termination().await?;
     tracing::info!("stopping: flushing rows, scoring what is left, writing insights");
 
-    // One after the other, front to back: each step's output is the next one's input.
-    let steps: [(&str, Recipient<Shutdown>); 4] = [
+    stop_in_order([
         ("collector", collector.recipient()),
         ("csv writer", writer.recipient()),
         ("dataset generator", generator.recipient()),
         ("insights writer", insights.recipient()),
-    ];
+    ])
+    .await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// The collector and the CSV writer alone, until a termination signal.
+async fn run_collection(
+    settings: Settings,
+    source: Box<dyn MetricsSource>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<()> {
+    let csv_path = settings.collector.output_file.clone();
+    let writer = Supervisor::start(move |_| CsvWriter::new(&csv_path));
+    let interval = settings.collector.generator_interval;
+    let sink = writer.clone().recipient();
+    let collector =
+        Supervisor::start(move |_| Collector::new(source, interval, sink, clock.clone()));
+    tracing::info!(
+        csv = %settings.collector.output_file.display(),
+        "k8s-monitor collecting; Ctrl-C to stop"
+    );
+    wait_for_termination().await?;
+    stop_in_order([
+        ("collector", collector.recipient()),
+        ("csv writer", writer.recipient()),
+    ])
+    .await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Stops the agents one after the other, front to back: each one's output is the next one's
+/// input.
+async fn stop_in_order<const N: usize>(steps: [(&str, Recipient<Shutdown>); N]) {
     for (name, agent) in steps {
         match tokio::time::timeout(SHUTDOWN_STEP_TIMEOUT, agent.send(Shutdown)).await {
             Ok(Ok(())) => {}
@@ -71,8 +117,6 @@ pub async fn run(
             Err(_) => tracing::warn!(agent = name, "agent did not finish in time"),
         }
     }
-    tracing::info!("stopped cleanly");
-    Ok(())
 }
 
 async fn wait_for_termination() -> anyhow::Result<()> {

@@ -72,7 +72,7 @@ pub fn respond(head: &str, live: &mut LiveCluster, now: DateTime<Utc>) -> Respon
     match path {
         "/metrics" => {
             live.advance_to(now);
-            Response::new(200, CONTENT_TYPE, live.metrics_text())
+            Response::new(200, CONTENT_TYPE, live.metrics_text(now))
         }
         "/faults" => {
             live.advance_to(now);

@@ -46,9 +46,10 @@ impl LiveCluster {
         ticks
     }
 
-    /// The scrape body for the latest tick (families without samples before the first tick).
-    pub fn metrics_text(&self) -> String {
-        exposition::render(&self.rows, &self.counters)
+    /// The scrape body at `now`, for the latest tick (families without samples before the
+    /// first tick).
+    pub fn metrics_text(&self, now: DateTime<Utc>) -> String {
+        exposition::render(&self.rows, &self.counters, now)
     }
 
     /// Fault windows started so far, ending no later than the latest tick (as in `labels.json`).
@@ -85,9 +86,10 @@ mod tests {
                 .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
                 .sum()
         };
-        let early = cpu(&live.metrics_text());
-        live.advance_to(start + TimeDelta::seconds(60));
-        assert!(cpu(&live.metrics_text()) > early);
+        let early = cpu(&live.metrics_text(start + TimeDelta::milliseconds(12_300)));
+        let later = start + TimeDelta::seconds(60);
+        live.advance_to(later);
+        assert!(cpu(&live.metrics_text(later)) > early);
         // The default first fault starts 20 s in.
         assert!(!live.faults().is_empty());
 

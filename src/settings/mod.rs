@@ -19,6 +19,7 @@ mod file;
 mod model;
 mod overrides;
 mod schema;
+mod sources;
 mod validate;
 
 #[cfg(test)]
@@ -36,6 +37,10 @@ pub use model::{
     SourceKind,
 };
 pub use overrides::{flag_for, Overrides, OVERRIDE_FLAGS};
+pub use sources::{
+    KubernetesSettings, PrometheusAuth, PrometheusQueries, PrometheusSettings, QueryAnswer,
+    QueryField,
+};
 
 /// The config file used when none is given on the command line.
 pub const DEFAULT_CONFIG_PATH: &str = "agents.toml";

@@ -7,18 +7,28 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::duration::format_duration;
+use super::sources::{self, KubernetesSettings, PrometheusQueries, PrometheusSettings};
 
 /// Where the collector gets pod metrics from. The loader accepts all three; the caller decides
 /// which are implemented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SourceKind {
     Simulator,
+    /// Usage and state from Prometheus (cAdvisor and kube-state-metrics).
     Prometheus,
+    /// State and events from the API server, CPU and memory from `metrics.k8s.io`.
     Kubernetes,
+    /// State and events from the API server, usage from Prometheus.
+    KubernetesPrometheus,
 }
 
 impl SourceKind {
-    pub const ALL: [SourceKind; 3] = [Self::Simulator, Self::Prometheus, Self::Kubernetes];
+    pub const ALL: [SourceKind; 4] = [
+        Self::Simulator,
+        Self::Prometheus,
+        Self::Kubernetes,
+        Self::KubernetesPrometheus,
+    ];
 
     /// The name used in `agents.toml`, the environment and flags.
     pub fn as_str(self) -> &'static str {
@@ -26,6 +36,7 @@ impl SourceKind {
             Self::Simulator => "simulator",
             Self::Prometheus => "prometheus",
             Self::Kubernetes => "kubernetes",
+            Self::KubernetesPrometheus => "kubernetes+prometheus",
         }
     }
 }
@@ -38,7 +49,7 @@ impl fmt::Display for SourceKind {
 
 /// Error of [`SourceKind::from_str`]: the name is not one of [`SourceKind::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown source `{0}`: allowed simulator, prometheus, kubernetes")]
+#[error("unknown source `{0}`: allowed simulator, prometheus, kubernetes, kubernetes+prometheus")]
 pub struct ParseSourceKindError(pub String);
 
 impl FromStr for SourceKind {
@@ -161,6 +172,9 @@ pub struct Settings {
     pub collector: CollectorSettings,
     pub simulator: SimulatorSection,
     pub dataset_generator: DatasetGeneratorSettings,
+    pub prometheus: PrometheusSettings,
+    pub prometheus_queries: PrometheusQueries,
+    pub kubernetes: KubernetesSettings,
     pub anomaly_model: AnomalyModelSettings,
     pub insights: InsightsSettings,
     pub logging: LoggingSettings,
@@ -190,6 +204,9 @@ impl Default for Settings {
                 evict_after: Duration::from_secs(5 * 60),
                 offset_file: PathBuf::from("data/pod_metrics.offset.json"),
             },
+            prometheus: PrometheusSettings::default(),
+            prometheus_queries: PrometheusQueries::default(),
+            kubernetes: KubernetesSettings::default(),
             anomaly_model: AnomalyModelSettings {
                 alert_threshold: 0.7,
                 min_history: 60,
@@ -234,6 +251,9 @@ impl fmt::Display for Settings {
             collector: c,
             simulator: s,
             dataset_generator: d,
+            prometheus: p,
+            prometheus_queries: q,
+            kubernetes: k,
             anomaly_model: a,
             insights: i,
             logging: l,
@@ -256,6 +276,7 @@ impl fmt::Display for Settings {
         writeln!(f, "history_per_pod = {}", d.history_per_pod)?;
         writeln!(f, "evict_after = {}", duration(d.evict_after))?;
         writeln!(f, "offset_file = {}", path(&d.offset_file))?;
+        sources::write_sections(f, p, q, k, string, duration)?;
         writeln!(f, "\n[anomaly_model]")?;
         // Debug keeps a decimal point (1.0, not 1), so the value reads back as a float.
         writeln!(f, "alert_threshold = {:?}", a.alert_threshold)?;

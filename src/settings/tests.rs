@@ -197,7 +197,8 @@ fn unknown_section_in_file_names_line_and_allowed_sections() {
     assert!(
         msg.ends_with(
             "agents.toml:4: unknown section [simulater]; allowed sections: collector, \
-             simulator, dataset_generator, anomaly_model, insights, logging"
+             simulator, dataset_generator, prometheus, prometheus_queries, kubernetes, \
+             anomaly_model, insights, logging"
         ),
         "{msg}"
     );
@@ -256,6 +257,16 @@ fn unknown_env_vars_are_errors_naming_the_variable() {
     );
 }
 
+/// Keys where an empty string means "not set" (no file, no user, the current context).
+const EMPTY_MEANS_UNSET: [(&str, &str); 6] = [
+    ("prometheus", "bearer_token_file"),
+    ("prometheus", "basic_auth_username"),
+    ("prometheus", "basic_auth_password_file"),
+    ("prometheus", "ca_file"),
+    ("kubernetes", "kubeconfig"),
+    ("kubernetes", "context"),
+];
+
 #[test]
 fn every_key_is_settable_from_the_environment() {
     // An empty value is invalid for every key, so each variable must produce a problem that
@@ -264,6 +275,15 @@ fn every_key_is_settable_from_the_environment() {
     for (section, keys) in schema::SECTIONS {
         for key in *keys {
             let var = env_var_name(section, key);
+            if EMPTY_MEANS_UNSET.contains(&(*section, *key)) {
+                // Empty is valid here; any other value must change the settings or be refused
+                // by name.
+                match load(&path, false, &env(&[(&var, "x")]), &Overrides::default()) {
+                    Ok(settings) => assert_ne!(settings, Settings::default(), "{var} ignored"),
+                    Err(e) => assert!(e.to_string().contains(key), "{var}: {e}"),
+                }
+                continue;
+            }
             let found = problems(load(
                 &path,
                 false,
@@ -386,7 +406,7 @@ fn bad_enum_lists_the_choices() {
     assert!(
         msg.ends_with(
             "agents.toml:2: [collector] source = \"promethus\" is not a valid choice: allowed \
-             simulator, prometheus, kubernetes"
+             simulator, prometheus, kubernetes, kubernetes+prometheus"
         ),
         "{msg}"
     );

@@ -12,6 +12,9 @@ use super::model::{
     InsightsSettings, LoggingSettings, Settings, SimulatorSection, SourceKind,
 };
 use super::schema::{self, Layers, RawValue};
+use super::sources::{
+    KubernetesSettings, PrometheusAuth, PrometheusQueries, PrometheusSettings, QueryField,
+};
 
 /// An inclusive duration range with its human spelling, as documented in `agents.toml`.
 #[derive(Clone, Copy)]
@@ -39,6 +42,10 @@ const POLL: DurationRange = millis(10 * MS, HOUR, "10ms..=1h");
 const FIRST_FAULT: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
 const FAULT_GAP: DurationRange = millis(SECOND, 24 * HOUR, "1s..=24h");
 const EVICT: DurationRange = millis(SECOND, 24 * HOUR, "1s..=24h");
+const REQUEST_TIMEOUT: DurationRange = millis(100 * MS, 300 * SECOND, "100ms..=5m");
+const BACKOFF: DurationRange = millis(10 * MS, 60 * SECOND, "10ms..=1m");
+const RATE_WINDOW: DurationRange = millis(SECOND, HOUR, "1s..=1h");
+const BACKFILL: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
 
 /// Builds the settings, or returns every problem found (including `problems` from the layers).
 pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settings, Vec<Problem>> {
@@ -60,7 +67,12 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             d.collector.prometheus_url,
             url,
         ),
-        namespace: v.get("collector", "namespace", d.collector.namespace, namespace),
+        namespace: v.get(
+            "collector",
+            "namespace",
+            d.collector.namespace.clone(),
+            namespace,
+        ),
     };
     let simulator = SimulatorSection {
         pods: v.get("simulator", "pods", d.simulator.pods, |r| {
@@ -112,6 +124,7 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             path,
         ),
     };
+    let (prometheus, prometheus_queries, kubernetes) = sources(&mut v, &Settings::default());
     let am = &d.anomaly_model;
     let anomaly_model = AnomalyModelSettings {
         alert_threshold: v.get(
@@ -173,6 +186,9 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             collector,
             simulator,
             dataset_generator,
+            prometheus,
+            prometheus_queries,
+            kubernetes,
             anomaly_model,
             insights,
             logging,
@@ -180,6 +196,102 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
     } else {
         Err(v.problems)
     }
+}
+
+/// `[prometheus]`, `[prometheus_queries]` and `[kubernetes]`.
+fn sources(
+    v: &mut Validator<'_>,
+    d: &Settings,
+) -> (PrometheusSettings, PrometheusQueries, KubernetesSettings) {
+    let p = &d.prometheus;
+    let timeout = v.get("prometheus", "timeout", p.timeout, |r| {
+        duration_in(r, REQUEST_TIMEOUT)
+    });
+    let retries = v.get("prometheus", "retries", p.retries, |r| {
+        integer(r, 0, 10).map(|n| n as u32)
+    });
+    let retry_backoff = v.get("prometheus", "retry_backoff", p.retry_backoff, |r| {
+        duration_in(r, BACKOFF)
+    });
+    let rate_window = v.get("prometheus", "rate_window", p.rate_window, |r| {
+        duration_in(r, RATE_WINDOW)
+    });
+    let backfill = v.get("prometheus", "backfill", p.backfill, |r| {
+        duration_in(r, BACKFILL)
+    });
+    let token_file = v.get("prometheus", "bearer_token_file", None, optional_path);
+    let username = v.get("prometheus", "basic_auth_username", None, optional_text);
+    let password_file = v.get(
+        "prometheus",
+        "basic_auth_password_file",
+        None,
+        optional_path,
+    );
+    let ca_file = v.get("prometheus", "ca_file", None, optional_path);
+    let auth = match (token_file, username, password_file) {
+        (None, None, None) => PrometheusAuth::None,
+        (Some(token_file), None, None) => PrometheusAuth::Bearer { token_file },
+        (None, Some(username), password_file) => PrometheusAuth::Basic {
+            username,
+            password_file,
+        },
+        (token, username, password) => {
+            let (key, why) = if token.is_some() {
+                (
+                    "bearer_token_file",
+                    "is set together with basic_auth_username or basic_auth_password_file: \
+                     choose bearer or basic auth",
+                )
+            } else {
+                debug_assert!(username.is_none() && password.is_some());
+                (
+                    "basic_auth_password_file",
+                    "is set without basic_auth_username",
+                )
+            };
+            v.problems.push(Problem {
+                origin: v.origin(("prometheus", key)),
+                section: "prometheus".to_string(),
+                key: Some(key.to_string()),
+                message: format!("[prometheus] {key} {why}"),
+            });
+            PrometheusAuth::None
+        }
+    };
+    let queries = PrometheusQueries(
+        QueryField::ALL
+            .iter()
+            .map(|field| {
+                let key = schema::key("prometheus_queries", field.key())
+                    .expect("every query field is a [prometheus_queries] key");
+                let default = d.prometheus_queries.get(*field).to_string();
+                (*field, v.get(key.0, key.1, default, promql))
+            })
+            .collect(),
+    );
+    let k = &d.kubernetes;
+    let kubernetes = KubernetesSettings {
+        kubeconfig: v.get(
+            "kubernetes",
+            "kubeconfig",
+            k.kubeconfig.clone(),
+            optional_path,
+        ),
+        context: v.get("kubernetes", "context", k.context.clone(), optional_text),
+    };
+    (
+        PrometheusSettings {
+            timeout,
+            retries,
+            retry_backoff,
+            rate_window,
+            backfill,
+            auth,
+            ca_file,
+        },
+        queries,
+        kubernetes,
+    )
 }
 
 struct Validator<'a> {
@@ -335,6 +447,36 @@ fn path(raw: &RawValue) -> Result<PathBuf, String> {
         return Err("is empty: expected a file path".to_string());
     }
     Ok(p)
+}
+
+/// An empty string means "not set".
+fn optional_path(raw: &RawValue) -> Result<Option<PathBuf>, String> {
+    let p = match raw {
+        RawValue::Path(p) => p.clone(),
+        other => PathBuf::from(text(other)?),
+    };
+    Ok((!p.as_os_str().is_empty()).then_some(p))
+}
+
+/// An empty string means "not set".
+fn optional_text(raw: &RawValue) -> Result<Option<String>, String> {
+    let s = text(raw)?.trim();
+    Ok((!s.is_empty()).then(|| s.to_string()))
+}
+
+/// A PromQL template; Prometheus itself judges the syntax, this catches the obvious slips.
+fn promql(raw: &RawValue) -> Result<String, String> {
+    let s = text(raw)?;
+    if s.trim().is_empty() {
+        return Err("is empty: expected a PromQL query".to_string());
+    }
+    let balance = |open: char, close: char| {
+        s.chars().filter(|c| *c == open).count() == s.chars().filter(|c| *c == close).count()
+    };
+    if !(balance('(', ')') && balance('{', '}') && balance('[', ']')) {
+        return Err("has unbalanced brackets: expected a PromQL query".to_string());
+    }
+    Ok(s.to_string())
 }
 
 fn source_kind(raw: &RawValue) -> Result<SourceKind, String> {

@@ -75,8 +75,13 @@ impl Counter {
 struct PodCounters {
     last_seen: Option<DateTime<Utc>>,
     restarts: Option<u32>,
-    /// `None`: the series does not exist (field never measured, or unmeasured in the last row).
+    /// Value at the pod's latest row. `None`: the series does not exist (field never
+    /// measured, or unmeasured in the last row).
     totals: [Option<f64>; COUNTERS.len()],
+    /// The latest row's rates: each counter grows at its rate until the next row, so a
+    /// scrape between two rows sees a continuous counter, as cAdvisor's are, and `irate`
+    /// over two scrapes between the same two rows gives exactly the latest row's rate.
+    rates: [Option<f64>; COUNTERS.len()],
     /// The last termination reason seen: kube-state-metrics keeps it after the restart.
     last_terminated_reason: Option<String>,
 }
@@ -92,8 +97,8 @@ impl CounterState {
         CounterState::default()
     }
 
-    /// Integrates one tick's rows: each counter grows by the row's rate times the time since
-    /// the pod's previous row. A pod absent from `rows` is forgotten (a replacement pod has a
+    /// Integrates one tick's rows: each counter grows by the previous row's rate times the
+    /// time since that row (the rate it was rendered with in between). A pod absent from `rows` is forgotten (a replacement pod has a
     /// new name, hence new series), and a restart resets the pod's cAdvisor counters to zero,
     /// as a new container does.
     pub fn observe(&mut self, rows: &[PodMetricsRow]) {
@@ -105,14 +110,15 @@ impl CounterState {
             let dt = pod
                 .last_seen
                 .map_or(0.0, |t| (row.timestamp - t).as_seconds_f64().max(0.0));
-            for (total, counter) in pod.totals.iter_mut().zip(COUNTERS) {
-                *total = match (counter.rate(row), *total) {
+            for (i, counter) in COUNTERS.into_iter().enumerate() {
+                pod.totals[i] = match (counter.rate(row), pod.totals[i]) {
                     // Unmeasured breaks the series rather than guessing the gap.
                     (None, _) => None,
                     (Some(_), None) => Some(0.0),
                     (Some(_), Some(_)) if restarted => Some(0.0),
-                    (Some(rate), Some(sum)) => Some(sum + rate.max(0.0) * dt),
+                    (Some(_), Some(sum)) => Some(sum + pod.rates[i].unwrap_or(0.0).max(0.0) * dt),
                 };
+                pod.rates[i] = counter.rate(row);
             }
             if let Some(reason) = &row.reason {
                 if TERMINATED_REASONS.contains(&reason.as_str()) {
@@ -140,15 +146,23 @@ pub fn container_name(pod: &str) -> &str {
     }
 }
 
-/// The scrape: every family with HELP and TYPE, then one sample per row that measures it.
-pub fn render(rows: &[PodMetricsRow], counters: &CounterState) -> String {
+/// The scrape at `now` (at or after the rows' time): every family with HELP and TYPE, then one
+/// sample per row that measures it. Counters are extrapolated to `now` at the latest rates.
+pub fn render(rows: &[PodMetricsRow], counters: &CounterState, now: DateTime<Utc>) -> String {
     let mut out = String::with_capacity(512 + rows.len() * 2048);
     let counter_family = |out: &mut String, name: &str, help: &str, counter: Counter| {
         header(out, name, help, "counter");
         for row in rows {
-            let Some(total) = counters.get(row).and_then(|c| c.totals[counter as usize]) else {
+            let Some(pod) = counters.get(row) else {
                 continue;
             };
+            let Some(total) = pod.totals[counter as usize] else {
+                continue;
+            };
+            let since_row = pod
+                .last_seen
+                .map_or(0.0, |t| (now - t).as_seconds_f64().max(0.0));
+            let total = total + pod.rates[counter as usize].unwrap_or(0.0).max(0.0) * since_row;
             let labels = match counter {
                 // cAdvisor reports network per pod (the pause container's namespace).
                 Counter::NetRxBytes
@@ -426,7 +440,7 @@ mod tests {
 
     fn scrape(state: &mut CounterState, rows: &[PodMetricsRow]) -> String {
         state.observe(rows);
-        render(rows, state)
+        render(rows, state, rows[0].timestamp)
     }
 
     #[test]
@@ -479,12 +493,23 @@ mod tests {
         assert_eq!(value(&first, CPU), Some(0.0));
         let mut later = row(t0() + TimeDelta::seconds(10), 0);
         later.cpu_millicores = Some(400.0);
+        // Between two rows the counter grows at the earlier row's rate (0.25 cores).
         let second = scrape(&mut state, &[later.clone()]);
-        assert!((value(&second, CPU).unwrap() - 0.4 * 10.0).abs() < 1e-9);
+        assert!((value(&second, CPU).unwrap() - 0.25 * 10.0).abs() < 1e-9);
         assert!((value(&second, RX).unwrap() - 100.0 * 10.0).abs() < 1e-9);
+        // A scrape 2 s after the row extrapolates at the row's rate: irate gives 0.4 exactly.
+        let between = render(
+            &[later.clone()],
+            &state,
+            later.timestamp + TimeDelta::seconds(2),
+        );
+        assert!((value(&between, CPU).unwrap() - (2.5 + 0.4 * 2.0)).abs() < 1e-9);
         let third = scrape(&mut state, &[row(t0() + TimeDelta::seconds(15), 0)]);
-        assert!((value(&third, CPU).unwrap() - (4.0 + 0.25 * 5.0)).abs() < 1e-9);
-        assert!(value(&third, CPU) >= value(&second, CPU));
+        assert!((value(&third, CPU).unwrap() - (2.5 + 0.4 * 5.0)).abs() < 1e-9);
+        assert!(
+            value(&third, CPU) >= value(&between, CPU),
+            "continuous and monotonic"
+        );
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! The simulated cluster as a live metrics source (the default, for running without a cluster).
 
-use super::{MetricsSource, SourceError};
-use crate::metrics_row::PodMetricsRow;
+use super::{Collection, MetricsSource};
 use crate::settings::SimulatorSection;
 use crate::simulator::{SimulatedCluster, SimulatorSettings};
 use chrono::{DateTime, Utc};
@@ -34,7 +33,7 @@ impl MetricsSource for SimulatorSource {
         "simulator"
     }
 
-    fn collect(&mut self, now: DateTime<Utc>) -> Result<Vec<PodMetricsRow>, SourceError> {
+    fn collect(&mut self, now: DateTime<Utc>) -> Collection<'_> {
         let rows = self.cluster.tick(now);
         for f in self.cluster.faults_started_last_tick() {
             tracing::info!(
@@ -45,6 +44,6 @@ impl MetricsSource for SimulatorSource {
                 "simulator injected a fault"
             );
         }
-        Ok(rows)
+        Box::pin(std::future::ready(Ok(rows)))
     }
 }

@@ -14,6 +14,7 @@ mod legacy;
 mod model;
 mod nab;
 mod nab_eval;
+mod prometheus;
 mod restart;
 mod settings;
 mod simulate;

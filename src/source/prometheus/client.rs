@@ -1,0 +1,248 @@
+//! The HTTP side of the Prometheus source: auth, TLS, timeouts, and retries with backoff and
+//! jitter. Answers are parsed by [`super::response`].
+
+use super::response::{self, AnswerError, Series};
+use crate::settings::{PrometheusAuth, PrometheusSettings};
+use chrono::{DateTime, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Building the client failed: a credential or CA file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildClientError {
+    #[error("reading {what} {path} failed: {source}")]
+    ReadFile {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} holds no usable PEM certificate: {message}")]
+    BadCa { path: PathBuf, message: String },
+    #[error("building the HTTP client failed: {0}")]
+    Http(String),
+}
+
+/// One query failed, after its retries.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    /// Prometheus could not be reached or did not answer in time (it may be down).
+    #[error("Prometheus at {url} is unreachable: {message}")]
+    Unreachable { url: String, message: String },
+    /// It answered with an HTTP error status.
+    #[error("Prometheus answered HTTP {status}: {body}")]
+    Status { status: u16, body: String },
+    #[error(transparent)]
+    Answer(#[from] AnswerError),
+}
+
+impl QueryError {
+    /// Whether Prometheus itself is away (as opposed to refusing this one query).
+    pub fn is_outage(&self) -> bool {
+        match self {
+            QueryError::Unreachable { .. } => true,
+            QueryError::Status { status, .. } => *status >= 500 || *status == 429,
+            QueryError::Answer(_) => false,
+        }
+    }
+}
+
+/// How credentials are sent; the secrets are never logged (no `Debug` of their contents).
+enum Credentials {
+    None,
+    Bearer(String),
+    Basic {
+        username: String,
+        password: Option<String>,
+    },
+}
+
+pub struct PrometheusClient {
+    http: reqwest::Client,
+    base_url: String,
+    credentials: Credentials,
+    retries: u32,
+    retry_backoff: Duration,
+    /// Jitter only: seeded per process so that daemons restarted together spread out.
+    jitter: Mutex<ChaCha8Rng>,
+}
+
+fn read_secret(what: &'static str, path: &PathBuf) -> Result<String, BuildClientError> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim_end_matches(['\n', '\r']).to_string())
+        .map_err(|source| BuildClientError::ReadFile {
+            what,
+            path: path.clone(),
+            source,
+        })
+}
+
+impl PrometheusClient {
+    pub fn new(base_url: &str, settings: &PrometheusSettings) -> Result<Self, BuildClientError> {
+        crate::source::install_tls_provider();
+        let mut builder = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .user_agent(concat!("k8s-monitor/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &settings.ca_file {
+            let pem = std::fs::read(path).map_err(|source| BuildClientError::ReadFile {
+                what: "the CA file",
+                path: path.clone(),
+                source,
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| BuildClientError::BadCa {
+                    path: path.clone(),
+                    message: "expected -----BEGIN CERTIFICATE----- blocks".into(),
+                })?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let credentials = match &settings.auth {
+            PrometheusAuth::None => Credentials::None,
+            PrometheusAuth::Bearer { token_file } => {
+                Credentials::Bearer(read_secret("the bearer token file", token_file)?)
+            }
+            PrometheusAuth::Basic {
+                username,
+                password_file,
+            } => Credentials::Basic {
+                username: username.clone(),
+                password: password_file
+                    .as_ref()
+                    .map(|p| read_secret("the basic auth password file", p))
+                    .transpose()?,
+            },
+        };
+        Ok(PrometheusClient {
+            http: builder
+                .build()
+                .map_err(|e| BuildClientError::Http(error_chain(&e)))?,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            credentials,
+            retries: settings.retries,
+            retry_backoff: settings.retry_backoff,
+            jitter: Mutex::new(ChaCha8Rng::seed_from_u64(process_seed())),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `GET /api/v1/query?query=…&time=…`: the instant vector at `time`.
+    pub async fn query(
+        &self,
+        promql: &str,
+        time: DateTime<Utc>,
+    ) -> Result<Vec<Series>, QueryError> {
+        let params = [("query", promql.to_string()), ("time", unix(time))];
+        self.get("/api/v1/query", &params).await
+    }
+
+    /// `GET /api/v1/query_range`: one point per `step` from `start` to `end`, both included.
+    pub async fn query_range(
+        &self,
+        promql: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        step: Duration,
+    ) -> Result<Vec<Series>, QueryError> {
+        let params = [
+            ("query", promql.to_string()),
+            ("start", unix(start)),
+            ("end", unix(end)),
+            ("step", format!("{:.3}", step.as_secs_f64())),
+        ];
+        self.get("/api/v1/query_range", &params).await
+    }
+
+    async fn get(&self, path: &str, params: &[(&str, String)]) -> Result<Vec<Series>, QueryError> {
+        let mut attempt = 0;
+        loop {
+            match self.get_once(path, params).await {
+                Err(e) if e.is_outage() && attempt < self.retries => {
+                    tokio::time::sleep(self.backoff(attempt)).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// `retry_backoff · 2^attempt`, plus up to half of that at random so that many daemons
+    /// restarted together do not retry in lock-step.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.retry_backoff.saturating_mul(1 << attempt.min(16));
+        let jitter = match self.jitter.lock() {
+            Ok(mut rng) => rng.random_range(0.0..0.5),
+            Err(_) => 0.25,
+        };
+        base + base.mul_f64(jitter)
+    }
+
+    async fn get_once(
+        &self,
+        path: &str,
+        params: &[(&str, String)],
+    ) -> Result<Vec<Series>, QueryError> {
+        let url = format!("{}{path}", self.base_url);
+        let mut request = self.http.get(&url).query(params);
+        request = match &self.credentials {
+            Credentials::None => request,
+            Credentials::Bearer(token) => request.bearer_auth(token),
+            Credentials::Basic { username, password } => {
+                request.basic_auth(username, password.as_ref())
+            }
+        };
+        let unreachable = |e: reqwest::Error| QueryError::Unreachable {
+            url: self.base_url.clone(),
+            message: error_chain(&e),
+        };
+        let response = request.send().await.map_err(unreachable)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(unreachable)?;
+        // Prometheus answers 400 and 422 with the API's JSON error, which says more.
+        match response::parse(&body) {
+            Err(AnswerError::Malformed(_)) if !status.is_success() => Err(QueryError::Status {
+                status: status.as_u16(),
+                body: String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
+            }),
+            Err(e) if status.is_server_error() => Err(QueryError::Status {
+                status: status.as_u16(),
+                body: e.to_string(),
+            }),
+            other => Ok(other?),
+        }
+    }
+}
+
+/// Different for every process and start.
+fn process_seed() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    nanos ^ (u64::from(std::process::id()) << 32)
+}
+
+fn unix(t: DateTime<Utc>) -> String {
+    format!("{:.3}", t.timestamp_millis() as f64 / 1000.0)
+}
+
+/// An error and its causes on one line (reqwest hides the useful part in `source`).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let c_text = c.to_string();
+        if !text.contains(&c_text) {
+            text.push_str(": ");
+            text.push_str(&c_text);
+        }
+        cause = c.source();
+    }
+    text
+}

@@ -1,0 +1,317 @@
+//! The Prometheus source against a real Prometheus (Debian's package, which `.ci/run` installs)
+//! scraping `k8s-monitor simulate`: the collected CSV matches the simulator's truth (the rows
+//! `generate` writes for the same seed, start and step), through a fault; then Prometheus is
+//! stopped and restarted under the running collector.
+
+use crate::harness::{command, wait_until, Daemon};
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+/// The `prometheus` binary; the test installs nothing itself.
+fn prometheus_binary() -> PathBuf {
+    let candidates = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default();
+    candidates
+        .into_iter()
+        .chain([PathBuf::from("/usr/bin")])
+        .map(|d| d.join("prometheus"))
+        .find(|p| p.is_file())
+        .expect(
+            "no `prometheus` binary on PATH: install Debian's package \
+             (`apt-get install -y prometheus`, as .ci/run does)",
+        )
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A Prometheus on 127.0.0.1 scraping `target` every second, storing in `dir`.
+fn start_prometheus(dir: &Path, port: u16, target: &str, log_name: &str) -> Daemon {
+    let config = dir.join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n\
+             scrape_configs:\n  - job_name: simulator\n    static_configs:\n      - targets: ['{target}']\n"
+        ),
+    )
+    .unwrap();
+    let mut cmd = Command::new(prometheus_binary());
+    cmd.current_dir(dir).args([
+        format!("--config.file={}", config.display()),
+        format!("--storage.tsdb.path={}", dir.join("tsdb").display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+        "--log.level=warn".to_string(),
+    ]);
+    let daemon = Daemon::spawn(cmd, &dir.join(log_name));
+    wait_until(Duration::from_secs(30), "Prometheus to be ready", || {
+        http_get(&format!("127.0.0.1:{port}"), "/-/ready").filter(|b| b.contains("Ready"))
+    });
+    daemon
+}
+
+/// A bounded GET; `None` on any failure.
+fn http_get(addr: &str, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    stream.read_to_string(&mut text).ok()?;
+    text.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
+}
+
+/// CSV rows as column name → value maps.
+fn read_rows(path: &Path) -> Vec<HashMap<String, String>> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut lines = text.lines();
+    let Some(header) = lines.next() else {
+        return Vec::new();
+    };
+    let names: Vec<&str> = header.split(',').collect();
+    lines
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            names
+                .iter()
+                .zip(l.split(','))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn number(row: &HashMap<String, String>, column: &str) -> Option<f64> {
+    row.get(column)
+        .filter(|v| !v.is_empty())
+        .map(|v| v.parse().unwrap())
+}
+
+/// The queries of a standard cluster, except that rates are `irate`: the simulator's rates
+/// change every step, and `irate` over two scrapes inside one step gives the exact rate, where
+/// `rate` would average over its window.
+const TEST_CONFIG: &str = r#"
+[prometheus]
+rate_window = "10s"
+timeout = "2s"
+retries = 1
+retry_backoff = "100ms"
+
+[prometheus_queries]
+cpu_millicores = 'sum by (namespace, pod) (irate(container_cpu_usage_seconds_total{container!="", container!="POD", ${namespace}}[${rate_window}])) * 1000'
+net_rx_bytes_per_s = 'sum by (namespace, pod) (irate(container_network_receive_bytes_total{${namespace}}[${rate_window}]))'
+net_tx_bytes_per_s = 'sum by (namespace, pod) (irate(container_network_transmit_bytes_total{${namespace}}[${rate_window}]))'
+"#;
+
+const STEP_SECONDS: i64 = 4;
+
+#[test]
+fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    // The simulator's clock starts on a whole second shortly ahead, so `generate` can write the
+    // same rows as the truth.
+    let start = chrono::Utc::now()
+        .checked_add_signed(chrono::TimeDelta::seconds(2))
+        .unwrap()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let (pods, seed, first_fault) = ("4", "7", "12s");
+    let step = format!("{STEP_SECONDS}s");
+
+    let truth_dir = dir.join("truth");
+    let generate = command(dir)
+        .args(["generate", "--pods", pods, "--seed", seed, "--step", &step])
+        .args(["--first-fault-after", first_fault, "--duration", "10m"])
+        .args(["--start", &start, "--out"])
+        .arg(&truth_dir)
+        .output()
+        .unwrap();
+    assert!(generate.status.success(), "{generate:?}");
+    let truth = read_rows(&truth_dir.join("pod_metrics.csv"));
+    let truth_at: HashMap<(String, String), &HashMap<String, String>> = truth
+        .iter()
+        .map(|r| ((r["timestamp"].clone(), r["pod"].clone()), r))
+        .collect();
+
+    let mut sim_cmd = command(dir);
+    sim_cmd
+        .args([
+            "simulate",
+            "--listen",
+            "127.0.0.1:0",
+            "--pods",
+            pods,
+            "--seed",
+            seed,
+        ])
+        .args([
+            "--step",
+            &step,
+            "--first-fault-after",
+            first_fault,
+            "--start",
+            &start,
+        ]);
+    let mut simulator = Daemon::spawn(sim_cmd, &dir.join("simulate.log"));
+    let target = wait_until(Duration::from_secs(20), "the simulator's address", || {
+        let log = simulator.log_text();
+        Some(
+            log.split("listening on ")
+                .nth(1)?
+                .lines()
+                .next()?
+                .trim()
+                .to_string(),
+        )
+    });
+    let port = free_port();
+    let mut prometheus = start_prometheus(dir, port, &target, "prometheus.log");
+
+    std::fs::write(dir.join("agents.toml"), TEST_CONFIG).unwrap();
+    let csv = dir.join("pod_metrics.csv");
+    let mut collect_cmd = command(dir);
+    collect_cmd
+        .args(["collect", "--source", "prometheus", "--namespace", "all"])
+        .args(["--prometheus-url", &format!("http://127.0.0.1:{port}")])
+        .args(["--generator-interval", "1s", "--output-file"])
+        .arg(&csv);
+    let mut collector = Daemon::spawn(collect_cmd, &dir.join("collect.log"));
+
+    // Through the first fault: it starts 12 s after `start`.
+    let labels: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(truth_dir.join("labels.json")).unwrap())
+            .unwrap();
+    let fault_pod = labels[0]["pod"].as_str().unwrap().to_string();
+    let fault_start: chrono::DateTime<chrono::Utc> =
+        labels[0]["start"].as_str().unwrap().parse().unwrap();
+    let fault_end: chrono::DateTime<chrono::Utc> =
+        labels[0]["end"].as_str().unwrap().parse().unwrap();
+    wait_until(Duration::from_secs(90), "rows well into the fault", || {
+        let rows = read_rows(&csv);
+        (rows.iter().filter(|r| r["pod"] == fault_pod).count() >= 30).then_some(())
+    });
+
+    // Each collected row shows one simulator tick: the latest before Prometheus' last scrape.
+    let rows = read_rows(&csv);
+    let step = chrono::TimeDelta::seconds(STEP_SECONDS);
+    let (mut compared, mut exact_cpu, mut in_fault) = (0, 0, 0);
+    for row in rows
+        .iter()
+        .filter(|r| number(r, "cpu_millicores").is_some())
+    {
+        let at: chrono::DateTime<chrono::Utc> = row["timestamp"].parse().unwrap();
+        let start: chrono::DateTime<chrono::Utc> = start.parse().unwrap();
+        let ticks = (at - start).num_seconds().div_euclid(STEP_SECONDS);
+        // The latest tick, or the one before when the last scrape came before that tick.
+        let candidates: Vec<&HashMap<String, String>> = [ticks, ticks - 1]
+            .into_iter()
+            .filter(|k| *k >= 1)
+            .filter_map(|k| {
+                let t = (start + step * k as i32)
+                    .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+                    .to_string();
+                truth_at.get(&(t, row["pod"].clone())).copied()
+            })
+            .collect();
+        let Some(tick) = candidates.iter().find(|t| {
+            number(t, "memory_bytes").map(|m| m.round())
+                == number(row, "memory_bytes").map(|m| m.round())
+        }) else {
+            panic!("row {row:?} matches neither tick {candidates:?}");
+        };
+        compared += 1;
+        for exact in [
+            "restarts",
+            "ready_containers",
+            "memory_limit_bytes",
+            "cpu_limit_millicores",
+            "phase",
+            "node",
+        ] {
+            let (got, want) = (&row[exact], &tick[exact]);
+            if exact == "ready_containers" {
+                // One container is shown per pod, ready when all of the pod's are.
+                let all_ready = tick["ready_containers"] == tick["total_containers"];
+                assert_eq!(got == "1", all_ready, "{exact}: {row:?} vs {tick:?}");
+            } else if let (Ok(g), Ok(w)) = (got.parse::<f64>(), want.parse::<f64>()) {
+                assert!(
+                    (g - w).abs() <= 1e-6 * w.abs().max(1.0),
+                    "{exact}: {row:?} vs {tick:?}"
+                );
+            } else {
+                assert_eq!(got, want, "{exact}: {row:?} vs {tick:?}");
+            }
+        }
+        // irate between two scrapes inside one step is the tick's rate; across a tick boundary
+        // it lies between the two ticks' rates.
+        let cpu = number(row, "cpu_millicores").unwrap();
+        let want = number(tick, "cpu_millicores").unwrap();
+        if (cpu - want).abs() <= 1e-3 * want.max(1.0) {
+            exact_cpu += 1;
+        }
+        let tick_time: chrono::DateTime<chrono::Utc> = tick["timestamp"].parse().unwrap();
+        if row["pod"] == fault_pod && tick_time >= fault_start && tick_time <= fault_end {
+            in_fault += 1;
+        }
+    }
+    assert!(compared >= 60, "only {compared} rows compared");
+    assert!(
+        exact_cpu * 2 >= compared,
+        "CPU exact in {exact_cpu} of {compared} rows"
+    );
+    assert!(
+        in_fault >= 10,
+        "only {in_fault} rows inside the fault window"
+    );
+
+    // Outage: stop Prometheus, then start it again on the same port and data.
+    prometheus.terminate(Duration::from_secs(20));
+    let before_outage = read_rows(&csv).len();
+    wait_until(Duration::from_secs(30), "rows with empty fields", || {
+        let rows = read_rows(&csv);
+        (rows[before_outage..]
+            .iter()
+            .filter(|r| r["cpu_millicores"].is_empty() && r["memory_bytes"].is_empty())
+            .count()
+            >= 8)
+            .then_some(())
+    });
+    collector.assert_alive();
+    let _prometheus = start_prometheus(dir, port, &target, "prometheus-2.log");
+    wait_until(Duration::from_secs(60), "collection to resume", || {
+        collector
+            .log_text()
+            .contains("Prometheus answering again")
+            .then_some(())
+    });
+    let log = collector.log_text();
+    assert_eq!(log.matches("Prometheus unreachable").count(), 1, "{log}");
+    assert_eq!(
+        log.matches("Prometheus answering again").count(),
+        1,
+        "{log}"
+    );
+    let resumed = before_outage + 8;
+    wait_until(Duration::from_secs(30), "full rows again", || {
+        read_rows(&csv)[resumed..]
+            .iter()
+            .any(|r| !r["memory_bytes"].is_empty())
+            .then_some(())
+    });
+    collector.terminate(Duration::from_secs(20));
+    simulator.terminate(Duration::from_secs(20));
+}
