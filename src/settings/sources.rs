@@ -139,7 +139,7 @@ impl QueryField {
             // A container's current waiting reason; else the reason it last terminated, while
             // that termination is recent (OOMKilled stays visible for one rate window).
             Self::Reason => {
-                r#"max by (namespace, pod, reason) (kube_pod_container_status_waiting_reason{${namespace}} == 1) or max by (namespace, pod, reason) (kube_pod_container_status_last_terminated_reason{${namespace}} == 1 and on (namespace, pod, container) increase(kube_pod_container_status_restarts_total{${namespace}}[${rate_window}]) > 0)"#
+                r#"max by (namespace, pod, reason) (kube_pod_container_status_waiting_reason{${namespace}} == 1) or on (namespace, pod) max by (namespace, pod, reason) (kube_pod_container_status_last_terminated_reason{${namespace}} == 1 and on (namespace, pod, container) increase(kube_pod_container_status_restarts_total{${namespace}}[${rate_window}]) > 0)"#
             }
             Self::Node => r#"kube_pod_info{${namespace}}"#,
         }

@@ -122,10 +122,10 @@ const STEP_SECONDS: i64 = 4;
 fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    // The simulator's clock starts on a whole second shortly ahead, so `generate` can write the
-    // same rows as the truth.
+    // The simulator's clock starts on a whole second just past (it refuses a future start),
+    // so `generate` can write the same rows as the truth.
     let start = chrono::Utc::now()
-        .checked_add_signed(chrono::TimeDelta::seconds(2))
+        .checked_sub_signed(chrono::TimeDelta::seconds(1))
         .unwrap()
         .format("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
@@ -142,10 +142,11 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
         .unwrap();
     assert!(generate.status.success(), "{generate:?}");
     let truth = read_rows(&truth_dir.join("pod_metrics.csv"));
-    let truth_at: HashMap<(String, String), &HashMap<String, String>> = truth
-        .iter()
-        .map(|r| ((r["timestamp"].clone(), r["pod"].clone()), r))
-        .collect();
+    let truth_at: HashMap<(chrono::DateTime<chrono::Utc>, String), &HashMap<String, String>> =
+        truth
+            .iter()
+            .map(|r| ((r["timestamp"].parse().unwrap(), r["pod"].clone()), r))
+            .collect();
 
     let mut sim_cmd = command(dir);
     sim_cmd
@@ -208,7 +209,7 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
     // Each collected row shows one simulator tick: the latest before Prometheus' last scrape.
     let rows = read_rows(&csv);
     let step = chrono::TimeDelta::seconds(STEP_SECONDS);
-    let (mut compared, mut exact_cpu, mut in_fault) = (0, 0, 0);
+    let (mut compared, mut exact_cpu, mut in_fault, mut waiting_reasons) = (0, 0, 0, 0);
     for row in rows
         .iter()
         .filter(|r| number(r, "cpu_millicores").is_some())
@@ -221,9 +222,7 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
             .into_iter()
             .filter(|k| *k >= 1)
             .filter_map(|k| {
-                let t = (start + step * k as i32)
-                    .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-                    .to_string();
+                let t = start + step * k as i32;
                 truth_at.get(&(t, row["pod"].clone())).copied()
             })
             .collect();
@@ -255,6 +254,14 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
             } else {
                 assert_eq!(got, want, "{exact}: {row:?} vs {tick:?}");
             }
+        }
+        // A waiting reason (CrashLoopBackOff, ...) shows while it lasts; a termination reason
+        // (OOMKilled, ...) shows for a rate window after the restart, longer than one tick.
+        let waiting = !tick["reason"].is_empty()
+            && !["OOMKilled", "Error", "Completed"].contains(&tick["reason"].as_str());
+        if waiting {
+            assert_eq!(row["reason"], tick["reason"], "{row:?} vs {tick:?}");
+            waiting_reasons += 1;
         }
         // irate between two scrapes inside one step is the tick's rate; across a tick boundary
         // it lies between the two ticks' rates.
