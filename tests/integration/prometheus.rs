@@ -36,6 +36,17 @@ fn free_port() -> u16 {
 
 /// A Prometheus on 127.0.0.1 scraping `target` every second, storing in `dir`.
 fn start_prometheus(dir: &Path, port: u16, target: &str, log_name: &str) -> Daemon {
+    start_prometheus_with(dir, port, target, log_name, None)
+}
+
+/// As [`start_prometheus`], with a `--web.config.file` (TLS, basic auth) when given.
+fn start_prometheus_with(
+    dir: &Path,
+    port: u16,
+    target: &str,
+    log_name: &str,
+    web_config: Option<&Path>,
+) -> Daemon {
     let config = dir.join("prometheus.yml");
     std::fs::write(
         &config,
@@ -50,11 +61,17 @@ fn start_prometheus(dir: &Path, port: u16, target: &str, log_name: &str) -> Daem
         format!("--config.file={}", config.display()),
         format!("--storage.tsdb.path={}", dir.join("tsdb").display()),
         format!("--web.listen-address=127.0.0.1:{port}"),
-        "--log.level=warn".to_string(),
+        "--log.level=info".to_string(),
     ]);
+    if let Some(web) = web_config {
+        cmd.arg(format!("--web.config.file={}", web.display()));
+    }
     let daemon = Daemon::spawn(cmd, &dir.join(log_name));
     wait_until(Duration::from_secs(30), "Prometheus to be ready", || {
-        http_get(&format!("127.0.0.1:{port}"), "/-/ready").filter(|b| b.contains("Ready"))
+        daemon
+            .log_text()
+            .contains("Server is ready to receive web requests")
+            .then_some(())
     });
     daemon
 }
@@ -320,5 +337,190 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
             .then_some(())
     });
     collector.terminate(Duration::from_secs(20));
+
+    // Backfill: a new collector starts with the last 20 s of history from query_range.
+    let sub = dir.join("backfill");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(
+        sub.join("agents.toml"),
+        TEST_CONFIG.replace("[prometheus]\n", "[prometheus]\nbackfill = \"20s\"\n"),
+    )
+    .unwrap();
+    let started = chrono::Utc::now();
+    let mut cmd = command(&sub);
+    cmd.args(["collect", "--source", "prometheus", "--namespace", "all"])
+        .args(["--prometheus-url", &format!("http://127.0.0.1:{port}")])
+        .args(["--generator-interval", "2s", "--output-file", "rows.csv"]);
+    let mut backfilled = Daemon::spawn(cmd, &sub.join("collect.log"));
+    let rows = wait_until(Duration::from_secs(30), "backfilled rows", || {
+        let rows = read_rows(&sub.join("rows.csv"));
+        (!rows.is_empty()).then_some(rows)
+    });
+    let times: std::collections::BTreeSet<chrono::DateTime<chrono::Utc>> = rows
+        .iter()
+        .map(|r| r["timestamp"].parse().unwrap())
+        .collect();
+    let past: Vec<_> = times.iter().filter(|t| **t < started).collect();
+    assert!(
+        past.len() >= 8,
+        "history one row per 2 s over 20 s: {times:?}"
+    );
+    for pair in past.windows(2) {
+        assert_eq!((*pair[1] - *pair[0]).num_milliseconds(), 2000, "{times:?}");
+    }
+    backfilled.terminate(Duration::from_secs(20));
+    simulator.terminate(Duration::from_secs(20));
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl (Debian's package, on the machine image and installed by .ci/run)");
+    assert!(out.status.success(), "openssl {args:?}: {out:?}");
+}
+
+/// A CA and a server certificate for 127.0.0.1 signed by it, in `dir`.
+fn make_certificates(dir: &Path) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=k8s-monitor test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ],
+    );
+    std::fs::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+            "-out",
+            "server.pem",
+        ],
+    );
+}
+
+/// bcrypt of "s3cret" (Prometheus' web config stores only the hash).
+const S3CRET_BCRYPT: &str = "$2b$04$A9orE8gAjM0jH7k.UdkX2Oh/elewqdkuZaNUGzxd0yfQGud8w.eQq";
+
+#[test]
+fn collects_over_tls_with_a_custom_ca_and_basic_auth_and_names_a_wrong_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    make_certificates(dir);
+    std::fs::write(
+        dir.join("web.yml"),
+        format!(
+            "tls_server_config:\n  cert_file: server.pem\n  key_file: server.key\n\
+             basic_auth_users:\n  monitor: '{S3CRET_BCRYPT}'\n"
+        ),
+    )
+    .unwrap();
+
+    let mut sim_cmd = command(dir);
+    sim_cmd.args([
+        "simulate",
+        "--listen",
+        "127.0.0.1:0",
+        "--pods",
+        "3",
+        "--step",
+        "1s",
+    ]);
+    let mut simulator = Daemon::spawn(sim_cmd, &dir.join("simulate.log"));
+    let target = wait_until(Duration::from_secs(20), "the simulator's address", || {
+        let log = simulator.log_text();
+        Some(
+            log.split("listening on ")
+                .nth(1)?
+                .lines()
+                .next()?
+                .trim()
+                .to_string(),
+        )
+    });
+    let port = free_port();
+    let web = dir.join("web.yml");
+    let _prometheus = start_prometheus_with(dir, port, &target, "prometheus.log", Some(&web));
+
+    let collect = |name: &str, password: &str| -> Daemon {
+        let sub = dir.join(name);
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join("password"), format!("{password}\n")).unwrap();
+        std::fs::write(
+            sub.join("agents.toml"),
+            format!(
+                "[collector]\nsource = \"prometheus\"\nnamespace = \"all\"\n\
+                 prometheus_url = \"https://127.0.0.1:{port}\"\ngenerator_interval = \"1s\"\n\
+                 [prometheus]\nca_file = \"{}\"\nbasic_auth_username = \"monitor\"\n\
+                 basic_auth_password_file = \"password\"\nretries = 0\n",
+                dir.join("ca.pem").display()
+            ),
+        )
+        .unwrap();
+        let mut cmd = command(&sub);
+        cmd.args(["collect", "--output-file", "rows.csv"]);
+        Daemon::spawn(cmd, &sub.join("collect.log"))
+    };
+
+    let mut good = collect("good", "s3cret");
+    let mut bad = collect("bad", "wrong");
+    wait_until(Duration::from_secs(60), "rows over TLS", || {
+        read_rows(&dir.join("good/rows.csv"))
+            .iter()
+            .any(|r| !r["memory_bytes"].is_empty())
+            .then_some(())
+    });
+    wait_until(Duration::from_secs(30), "the refusal logged", || {
+        bad.log_text().contains("collection failing").then_some(())
+    });
+    // Let a few more intervals fail: still one line.
+    std::thread::sleep(Duration::from_secs(3));
+    bad.assert_alive();
+    let log = bad.log_text();
+    assert_eq!(log.matches("collection failing").count(), 1, "{log}");
+    assert!(log.contains("HTTP 401"), "{log}");
+    assert!(read_rows(&dir.join("bad/rows.csv")).is_empty());
+    good.terminate(Duration::from_secs(20));
+    bad.terminate(Duration::from_secs(20));
     simulator.terminate(Duration::from_secs(20));
 }

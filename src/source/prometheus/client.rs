@@ -32,10 +32,20 @@ pub enum QueryError {
     #[error("Prometheus at {url} is unreachable: {message}")]
     Unreachable { url: String, message: String },
     /// It answered with an HTTP error status.
-    #[error("Prometheus answered HTTP {status}: {body}")]
+    #[error("Prometheus answered HTTP {status}: {body}{}", auth_hint(*status))]
     Status { status: u16, body: String },
     #[error(transparent)]
     Answer(#[from] AnswerError),
+}
+
+fn auth_hint(status: u16) -> &'static str {
+    match status {
+        401 | 403 => {
+            " (check [prometheus] bearer_token_file, or basic_auth_username and \
+             basic_auth_password_file)"
+        }
+        _ => "",
+    }
 }
 
 impl QueryError {
@@ -209,7 +219,9 @@ impl PrometheusClient {
         match response::parse(&body) {
             Err(AnswerError::Malformed(_)) if !status.is_success() => Err(QueryError::Status {
                 status: status.as_u16(),
-                body: String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
+                body: String::from_utf8_lossy(&body[..body.len().min(200)])
+                    .trim()
+                    .to_string(),
             }),
             Err(e) if status.is_server_error() => Err(QueryError::Status {
                 status: status.as_u16(),
@@ -245,4 +257,179 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         cause = c.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Write};
+    use std::net::TcpListener;
+    use std::sync::{Arc, Mutex as StdMutex};
+
+    const VECTOR: &str = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"namespace":"shop","pod":"cart-1"},"value":[1700000000,"42"]}]}}"#;
+
+    /// A loopback server answering `answers` in order (status, body), one per connection, and
+    /// recording each request's head.
+    fn serve(answers: Vec<(u16, &'static str)>) -> (String, Arc<StdMutex<Vec<String>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = format!("http://{}", listener.local_addr().unwrap());
+        let heads = Arc::new(StdMutex::new(Vec::new()));
+        let seen = heads.clone();
+        std::thread::spawn(move || {
+            for (status, body) in answers {
+                let Ok((stream, _)) = listener.accept() else {
+                    return;
+                };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                seen.lock().unwrap().push(head);
+                let mut stream = stream;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        (addr, heads)
+    }
+
+    fn settings(auth: PrometheusAuth, retries: u32) -> PrometheusSettings {
+        PrometheusSettings {
+            timeout: Duration::from_secs(5),
+            retries,
+            retry_backoff: Duration::from_millis(10),
+            auth,
+            ..PrometheusSettings::default()
+        }
+    }
+
+    fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    fn at() -> DateTime<Utc> {
+        "2023-11-14T22:13:20Z".parse().unwrap()
+    }
+
+    #[test]
+    fn bearer_token_is_sent_and_the_query_is_encoded() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, "t0ken\n").unwrap();
+        let (url, heads) = serve(vec![(200, VECTOR)]);
+        let client = PrometheusClient::new(
+            &url,
+            &settings(PrometheusAuth::Bearer { token_file: token }, 0),
+        )
+        .unwrap();
+        let series = block_on(client.query(r#"up{job="a b"}"#, at())).unwrap();
+        assert_eq!(series[0].points, vec![(1_700_000_000.0, 42.0)]);
+        let head = heads.lock().unwrap()[0].clone();
+        assert!(head.contains("authorization: Bearer t0ken\r\n"), "{head}");
+        assert!(
+            head.starts_with(
+                "GET /api/v1/query?query=up%7Bjob%3D%22a+b%22%7D&time=1700000000.000 "
+            ),
+            "{head}"
+        );
+    }
+
+    #[test]
+    fn basic_auth_is_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let password = dir.path().join("password");
+        std::fs::write(&password, "s3cret").unwrap();
+        let (url, heads) = serve(vec![(200, VECTOR)]);
+        let auth = PrometheusAuth::Basic {
+            username: "monitor".into(),
+            password_file: Some(password),
+        };
+        let client = PrometheusClient::new(&url, &settings(auth, 0)).unwrap();
+        block_on(client.query("up", at())).unwrap();
+        // base64("monitor:s3cret")
+        assert!(heads.lock().unwrap()[0].contains("authorization: Basic bW9uaXRvcjpzM2NyZXQ=\r\n"));
+    }
+
+    #[test]
+    fn server_errors_and_429_are_retried_bad_queries_are_not() {
+        let (url, heads) = serve(vec![(503, "busy"), (429, "slow down"), (200, VECTOR)]);
+        let client = PrometheusClient::new(&url, &settings(PrometheusAuth::None, 2)).unwrap();
+        assert!(block_on(client.query("up", at())).is_ok());
+        assert_eq!(heads.lock().unwrap().len(), 3);
+
+        let bad = r#"{"status":"error","errorType":"bad_data","error":"1:3: parse error"}"#;
+        let (url, heads) = serve(vec![(400, bad), (200, VECTOR)]);
+        let client = PrometheusClient::new(&url, &settings(PrometheusAuth::None, 2)).unwrap();
+        let e = block_on(client.query("up{", at())).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Prometheus answered bad_data: 1:3: parse error"
+        );
+        assert!(!e.is_outage());
+        assert_eq!(heads.lock().unwrap().len(), 1, "a bad query is not retried");
+
+        let (url, _) = serve(vec![(500, "down"), (500, "still down")]);
+        let client = PrometheusClient::new(&url, &settings(PrometheusAuth::None, 1)).unwrap();
+        let e = block_on(client.query("up", at())).unwrap_err();
+        assert!(e.is_outage());
+        assert_eq!(e.to_string(), "Prometheus answered HTTP 500: still down");
+    }
+
+    #[test]
+    fn a_closed_port_is_an_outage_and_missing_files_are_named() {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let client = PrometheusClient::new(
+            &format!("http://127.0.0.1:{port}"),
+            &settings(PrometheusAuth::None, 0),
+        )
+        .unwrap();
+        let e = block_on(client.query("up", at())).unwrap_err();
+        assert!(e.is_outage(), "{e}");
+        assert!(
+            e.to_string().starts_with("Prometheus at http://127.0.0.1:"),
+            "{e}"
+        );
+
+        let auth = PrometheusAuth::Bearer {
+            token_file: "/nonexistent/token".into(),
+        };
+        let Err(e) = PrometheusClient::new("http://127.0.0.1:1", &settings(auth, 0)) else {
+            panic!("a missing token file must fail")
+        };
+        assert!(
+            e.to_string()
+                .starts_with("reading the bearer token file /nonexistent/token failed"),
+            "{e}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "not a certificate").unwrap();
+        let with_ca = PrometheusSettings {
+            ca_file: Some(ca),
+            ..settings(PrometheusAuth::None, 0)
+        };
+        let Err(e) = PrometheusClient::new("https://127.0.0.1:1", &with_ca) else {
+            panic!("a bad CA file must fail")
+        };
+        assert!(
+            e.to_string().contains("holds no usable PEM certificate"),
+            "{e}"
+        );
+    }
 }

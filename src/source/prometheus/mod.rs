@@ -158,6 +158,15 @@ impl PrometheusSource {
                 })
                 .collect());
         }
+        // Every query refused (401, 403, a proxy's 404...): nothing to write, and one error for
+        // the Collector to log, rather than one warning per query.
+        if answers.iter().all(|(_, a)| a.is_err()) {
+            let first_error = answers.into_iter().find_map(|(_, a)| a.err());
+            return Err(SourceError::Collect {
+                source_name: "prometheus",
+                message: first_error.map(|e| e.to_string()).unwrap_or_default(),
+            });
+        }
         if let Some(since) = self.outage_since.take() {
             tracing::info!(
                 url = self.client.base_url(),
