@@ -76,21 +76,6 @@ fn start_prometheus_with(
     daemon
 }
 
-/// A bounded GET; `None` on any failure.
-fn http_get(addr: &str, path: &str) -> Option<String> {
-    use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(addr).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut text = String::new();
-    stream.read_to_string(&mut text).ok()?;
-    text.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
-}
-
 /// CSV rows as column name → value maps.
 fn read_rows(path: &Path) -> Vec<HashMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -300,6 +285,11 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
     assert!(
         in_fault >= 10,
         "only {in_fault} rows inside the fault window"
+    );
+    // Seed 7's first fault is a crash loop: its waiting reason must come through.
+    assert!(
+        waiting_reasons >= 3,
+        "only {waiting_reasons} rows with a waiting reason"
     );
 
     // Outage: stop Prometheus, then start it again on the same port and data.
