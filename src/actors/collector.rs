@@ -25,6 +25,9 @@ pub struct Collector {
     failing: bool,
     /// Ticks skipped because the previous collection had not answered yet, since it started.
     skipped: u64,
+    /// Whether collections are slower than the interval (logged once per change).
+    slow: bool,
+    skipped_while_slow: u64,
     stopped: bool,
 }
 
@@ -48,6 +51,8 @@ impl Collector {
             clock,
             failing: false,
             skipped: 0,
+            slow: false,
+            skipped_while_slow: 0,
             stopped: false,
         }
     }
@@ -57,15 +62,29 @@ impl Collector {
             return;
         }
         let Some(mut source) = self.source.take() else {
-            if self.skipped == 0 {
+            if !self.slow {
                 tracing::warn!(
                     source = self.source_name,
-                    "the previous collection is still running; skipping intervals until it answers"
+                    "the previous collection is still running; skipping intervals until \
+                     collections keep up"
                 );
+                self.slow = true;
             }
             self.skipped += 1;
+            self.skipped_while_slow += 1;
             return;
         };
+        // Slow until a whole interval passes without a skip.
+        if self.slow && self.skipped == 0 {
+            tracing::info!(
+                source = self.source_name,
+                skipped = self.skipped_while_slow,
+                "collections keep up with the interval again; intervals skipped meanwhile"
+            );
+            self.slow = false;
+            self.skipped_while_slow = 0;
+        }
+        self.skipped = 0;
         let now = self.clock.now();
         let span = tracing::debug_span!("collect", source = self.source_name, %now);
         let collection = async move {
@@ -85,14 +104,6 @@ impl Collector {
 
     fn finish(&mut self, (source, outcome): Outcome, ctx: &mut Context<Self>) {
         self.source = Some(source);
-        if self.skipped > 0 {
-            tracing::info!(
-                source = self.source_name,
-                skipped = self.skipped,
-                "slow collection answered; intervals skipped meanwhile"
-            );
-            self.skipped = 0;
-        }
         match outcome {
             Ok(Ok(rows)) => {
                 if self.failing {
@@ -219,6 +230,68 @@ mod tests {
         assert!(
             rows.iter().all(|t| *t == now),
             "rows are stamped by the injected clock"
+        );
+    }
+
+    /// Answers after `delay`, counting collections in flight.
+    struct SlowSource {
+        delay: Duration,
+        in_flight: Arc<Mutex<(u32, u32)>>,
+    }
+
+    impl MetricsSource for SlowSource {
+        fn name(&self) -> &'static str {
+            "slow"
+        }
+        fn collect(&mut self, now: DateTime<Utc>) -> Collection<'_> {
+            let (delay, counts) = (self.delay, self.in_flight.clone());
+            Box::pin(async move {
+                {
+                    let mut c = counts.lock().unwrap();
+                    c.0 += 1;
+                    c.1 = c.1.max(c.0);
+                }
+                tokio::time::sleep(delay).await;
+                counts.lock().unwrap().0 -= 1;
+                Ok(vec![PodMetricsRow::empty(now, "ns", "pod-a")])
+            })
+        }
+    }
+
+    #[test]
+    fn a_source_slower_than_the_interval_is_never_run_twice_at_once() {
+        let rows = Arc::new(Mutex::new(Vec::new()));
+        let seen = rows.clone();
+        let counts = Arc::new(Mutex::new((0, 0)));
+        let source = SlowSource {
+            delay: Duration::from_millis(120),
+            in_flight: counts.clone(),
+        };
+        let now: DateTime<Utc> = "2030-01-01T00:00:00Z".parse().unwrap();
+        actix::System::new().block_on(async move {
+            let sink = Recorder(seen.clone()).start().recipient();
+            let _collector = Collector::new(
+                Box::new(source),
+                Duration::from_millis(20),
+                sink,
+                Arc::new(ManualClock::new(now)),
+            )
+            .start();
+            for _ in 0..250 {
+                if seen.lock().unwrap().len() >= 3 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
+        assert!(
+            rows.lock().unwrap().len() >= 3,
+            "slow collections still deliver"
+        );
+        assert_eq!(
+            counts.lock().unwrap().1,
+            1,
+            "at most one collection in flight"
         );
     }
 }

@@ -143,14 +143,17 @@ impl PrometheusClient {
         &self.base_url
     }
 
-    /// `GET /api/v1/query?query=…&time=…`: the instant vector at `time`.
+    /// `GET /api/v1/query?query=…&time=…`: the instant vector at `time`. `retry`: whether
+    /// an outage-like failure is retried (not while Prometheus is known to be down: the next
+    /// interval is the retry).
     pub async fn query(
         &self,
         promql: &str,
         time: DateTime<Utc>,
+        retry: bool,
     ) -> Result<Vec<Series>, QueryError> {
         let params = [("query", promql.to_string()), ("time", unix(time))];
-        self.get("/api/v1/query", &params).await
+        self.get("/api/v1/query", &params, retry).await
     }
 
     /// `GET /api/v1/query_range`: one point per `step` from `start` to `end`, both included.
@@ -167,14 +170,20 @@ impl PrometheusClient {
             ("end", unix(end)),
             ("step", format!("{:.3}", step.as_secs_f64())),
         ];
-        self.get("/api/v1/query_range", &params).await
+        self.get("/api/v1/query_range", &params, true).await
     }
 
-    async fn get(&self, path: &str, params: &[(&str, String)]) -> Result<Vec<Series>, QueryError> {
+    async fn get(
+        &self,
+        path: &str,
+        params: &[(&str, String)],
+        retry: bool,
+    ) -> Result<Vec<Series>, QueryError> {
+        let retries = if retry { self.retries } else { 0 };
         let mut attempt = 0;
         loop {
             match self.get_once(path, params).await {
-                Err(e) if e.is_outage() && attempt < self.retries => {
+                Err(e) if e.is_outage() && attempt < retries => {
                     tokio::time::sleep(self.backoff(attempt)).await;
                     attempt += 1;
                 }
@@ -334,7 +343,7 @@ mod tests {
             &settings(PrometheusAuth::Bearer { token_file: token }, 0),
         )
         .unwrap();
-        let series = block_on(client.query(r#"up{job="a b"}"#, at())).unwrap();
+        let series = block_on(client.query(r#"up{job="a b"}"#, at(), true)).unwrap();
         assert_eq!(series[0].points, vec![(1_700_000_000.0, 42.0)]);
         let head = heads.lock().unwrap()[0].clone();
         assert!(head.contains("authorization: Bearer t0ken\r\n"), "{head}");
@@ -357,7 +366,7 @@ mod tests {
             password_file: Some(password),
         };
         let client = PrometheusClient::new(&url, &settings(auth, 0)).unwrap();
-        block_on(client.query("up", at())).unwrap();
+        block_on(client.query("up", at(), true)).unwrap();
         // base64("monitor:s3cret")
         assert!(heads.lock().unwrap()[0].contains("authorization: Basic bW9uaXRvcjpzM2NyZXQ=\r\n"));
     }
@@ -366,13 +375,13 @@ mod tests {
     fn server_errors_and_429_are_retried_bad_queries_are_not() {
         let (url, heads) = serve(vec![(503, "busy"), (429, "slow down"), (200, VECTOR)]);
         let client = PrometheusClient::new(&url, &settings(PrometheusAuth::None, 2)).unwrap();
-        assert!(block_on(client.query("up", at())).is_ok());
+        assert!(block_on(client.query("up", at(), true)).is_ok());
         assert_eq!(heads.lock().unwrap().len(), 3);
 
         let bad = r#"{"status":"error","errorType":"bad_data","error":"1:3: parse error"}"#;
         let (url, heads) = serve(vec![(400, bad), (200, VECTOR)]);
         let client = PrometheusClient::new(&url, &settings(PrometheusAuth::None, 2)).unwrap();
-        let e = block_on(client.query("up{", at())).unwrap_err();
+        let e = block_on(client.query("up{", at(), true)).unwrap_err();
         assert_eq!(
             e.to_string(),
             "Prometheus answered bad_data: 1:3: parse error"
@@ -382,7 +391,7 @@ mod tests {
 
         let (url, _) = serve(vec![(500, "down"), (500, "still down")]);
         let client = PrometheusClient::new(&url, &settings(PrometheusAuth::None, 1)).unwrap();
-        let e = block_on(client.query("up", at())).unwrap_err();
+        let e = block_on(client.query("up", at(), true)).unwrap_err();
         assert!(e.is_outage());
         assert_eq!(e.to_string(), "Prometheus answered HTTP 500: still down");
     }
@@ -399,7 +408,7 @@ mod tests {
             &settings(PrometheusAuth::None, 0),
         )
         .unwrap();
-        let e = block_on(client.query("up", at())).unwrap_err();
+        let e = block_on(client.query("up", at(), true)).unwrap_err();
         assert!(e.is_outage(), "{e}");
         assert!(
             e.to_string().starts_with("Prometheus at http://127.0.0.1:"),

@@ -77,10 +77,11 @@ impl PrometheusSource {
             None => Vec::new(),
         };
         let client = &self.client;
+        let retry = self.outage_since.is_none();
         let answers = join_all(
             self.queries
                 .iter()
-                .map(|(field, q)| async move { (*field, client.query(q, now).await) }),
+                .map(|(field, q)| async move { (*field, client.query(q, now, retry).await) }),
         )
         .await;
         rows.extend(self.rows_from(now, answers)?);
