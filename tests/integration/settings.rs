@@ -137,18 +137,25 @@ fn missing_config_file_error_states_the_cause_once() {
 }
 
 #[test]
-fn unavailable_sources_fail_clearly() {
+fn a_source_that_cannot_be_set_up_stops_start_up_clearly() {
     let dir = tempfile::tempdir().unwrap();
-    for source in ["prometheus", "kubernetes"] {
-        let out = run_cli(dir.path(), &["run", "--source", source]);
+    std::fs::write(
+        dir.path().join("agents.toml"),
+        "[prometheus]\nca_file = \"missing-ca.pem\"\n",
+    )
+    .unwrap();
+    for command in ["run", "collect"] {
+        let out = run_cli(dir.path(), &[command, "--source", "prometheus"]);
         let err = out.assert_failure();
         assert!(
-            err.contains(&format!("--source {source} is not available yet")),
+            err.contains(
+                "setting up the Prometheus source: reading the CA file missing-ca.pem failed"
+            ),
             "{err}"
         );
         assert!(
             !dir.path().join("data").exists(),
-            "--source {source} started collecting anyway"
+            "{command} started collecting anyway"
         );
     }
 }
