@@ -100,6 +100,7 @@ mod tests {
             anomaly_type: None,
             severity: Severity::Info,
             evidence: vec![],
+            context: Default::default(),
         }
     }
 

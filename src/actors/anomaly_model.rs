@@ -118,6 +118,7 @@ mod tests {
                     anomaly_type: None,
                     severity: crate::detector::Severity::Info,
                     evidence: vec![],
+                    context: Default::default(),
                 })
                 .collect()
         }

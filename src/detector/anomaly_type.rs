@@ -5,7 +5,7 @@ use std::fmt;
 
 /// The kind of fault the evidence points at. The first seven match the simulator's fault kinds
 /// ([`crate::fault_label::FaultKind`]) by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AnomalyType {
     MemoryLeak,
@@ -30,6 +30,23 @@ pub enum AnomalyType {
 }
 
 impl AnomalyType {
+    pub const ALL: [AnomalyType; 14] = [
+        AnomalyType::MemoryLeak,
+        AnomalyType::CpuSaturation,
+        AnomalyType::CrashLoop,
+        AnomalyType::NetworkErrors,
+        AnomalyType::TrafficDrop,
+        AnomalyType::ReadinessFlapping,
+        AnomalyType::LevelShift,
+        AnomalyType::OomKilled,
+        AnomalyType::ContainerRestart,
+        AnomalyType::ImagePullError,
+        AnomalyType::ContainerConfigError,
+        AnomalyType::Pending,
+        AnomalyType::NotReady,
+        AnomalyType::TrafficSurge,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             AnomalyType::MemoryLeak => "memory_leak",
