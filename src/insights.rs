@@ -2,15 +2,43 @@
 //!
 //! Kept apart from the actor so `detect`, tests and later agents can build it the same way.
 
+use crate::analysis::Step;
 use crate::detector::PodScore;
 use crate::features::PodKey;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
+
+/// What the analysis says about a pod in an open incident: the `explanation` and
+/// `recommendation` fields of its insights entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PodIncident {
+    pub incident_id: String,
+    pub incident_kind: String,
+    /// The pod's first anomalous sample in the incident.
+    pub since: DateTime<Utc>,
+    /// Summary and root cause.
+    pub explanation: String,
+    pub recommendation: Vec<Step>,
+}
+
+/// One insights entry as written: the pod's latest verdict and, while it is part of an open
+/// incident, the explanation and recommendation.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct InsightsEntry<S> {
+    #[serde(flatten)]
+    pub score: S,
+    #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    pub incident: Option<PodIncident>,
+}
 
 /// Latest score per pod, at most `max_pods` of them.
 #[derive(Debug)]
 pub struct InsightsTable {
     latest: HashMap<PodKey, PodScore>,
+    /// Pods in open incidents (replaced by each analysis pass).
+    incidents: HashMap<PodKey, PodIncident>,
     max_pods: usize,
 }
 
@@ -18,6 +46,7 @@ impl InsightsTable {
     pub fn new(max_pods: usize) -> InsightsTable {
         InsightsTable {
             latest: HashMap::new(),
+            incidents: HashMap::new(),
             max_pods: max_pods.max(1),
         }
     }
@@ -54,6 +83,11 @@ impl InsightsTable {
         }
     }
 
+    /// The pods of the open incidents, as of the latest analysis.
+    pub fn set_incidents(&mut self, incidents: HashMap<PodKey, PodIncident>) {
+        self.incidents = incidents;
+    }
+
     pub fn forget(&mut self, pods: &[PodKey]) {
         for p in pods {
             self.latest.remove(p);
@@ -74,7 +108,18 @@ impl InsightsTable {
 
     /// Replaces the JSON file atomically: readers see the old or the new document, never half.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        let json = serde_json::to_vec_pretty(&self.sorted()).map_err(std::io::Error::other)?;
+        let entries: Vec<InsightsEntry<&PodScore>> = self
+            .sorted()
+            .into_iter()
+            .map(|score| InsightsEntry {
+                incident: self
+                    .incidents
+                    .get(&PodKey::new(&score.namespace, &score.pod))
+                    .cloned(),
+                score,
+            })
+            .collect();
+        let json = serde_json::to_vec_pretty(&entries).map_err(std::io::Error::other)?;
         crate::atomic_file::write_atomic(path, &json)
     }
 }

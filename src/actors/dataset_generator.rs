@@ -300,6 +300,7 @@ impl DatasetGenerator {
                 self.insights.do_send(PublishScores {
                     scores: scored.scores,
                     evicted: scored.evicted,
+                    incidents: None,
                 });
             }
             // The rows are not retried: a row that crashes the model would crash it forever.

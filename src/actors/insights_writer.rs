@@ -4,16 +4,19 @@
 use super::Shutdown;
 use crate::detector::PodScore;
 use crate::features::PodKey;
-use crate::insights::InsightsTable;
+use crate::insights::{InsightsTable, PodIncident};
 use actix::prelude::*;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
-/// New scores, and pods that are gone.
+/// New scores, and pods that are gone; from the analysis, also the pods in open incidents.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
 pub struct PublishScores {
     pub scores: Vec<PodScore>,
     pub evicted: Vec<PodKey>,
+    /// `None`: no analysis ran (the table keeps what it had).
+    pub incidents: Option<HashMap<PodKey, PodIncident>>,
 }
 
 pub struct InsightsWriter {
@@ -85,6 +88,9 @@ impl Handler<PublishScores> for InsightsWriter {
         }
         self.table.forget(&msg.evicted);
         self.table.update(msg.scores);
+        if let Some(incidents) = msg.incidents {
+            self.table.set_incidents(incidents);
+        }
         self.write();
     }
 }

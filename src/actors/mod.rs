@@ -1,8 +1,10 @@
 //! The daemon's actors, one per agent, each with its messages beside it.
 //!
-//! Data flows Collector → CsvWriter → (file) → DatasetGenerator → AnomalyModel → InsightsWriter;
+//! Data flows Collector → CsvWriter → (file) → DatasetGenerator → AnomalyModel → Analysis →
+//! InsightsWriter;
 //! the [`orchestrator`] starts them in reverse order, supervises them and stops them.
 
+pub mod analysis;
 pub mod anomaly_model;
 pub mod collector;
 pub mod csv_writer;

@@ -2,12 +2,14 @@
 //! SIGTERM, then stops them front to back so every row collected is written, scored and
 //! published before the process exits.
 
+use super::analysis::Analysis;
 use super::anomaly_model::AnomalyModel;
 use super::collector::Collector;
 use super::csv_writer::CsvWriter;
 use super::dataset_generator::{DatasetGenerator, DatasetGeneratorOptions};
 use super::insights_writer::InsightsWriter;
 use super::Shutdown;
+use crate::analysis::{IncidentJournal, IncidentTracker};
 use crate::clock::Clock;
 use crate::pipeline::ScoringPipeline;
 use crate::settings::Settings;
@@ -47,8 +49,25 @@ pub async fn run(
         AnomalyModel::new(ScoringPipeline::from_settings(&model_settings))
     });
 
+    let journal = match IncidentJournal::open(&settings.analysis.incidents_file) {
+        Ok(j) => Some(j),
+        Err(e) => {
+            tracing::error!(error = %e, "incidents will be logged and explained but not journalled");
+            None
+        }
+    };
+    let tracker_settings = settings.analysis.clone();
+    let analysis_insights = insights.clone().recipient();
+    let analysis = Supervisor::start(move |_| {
+        Analysis::new(
+            IncidentTracker::new(tracker_settings.resolve_after, tracker_settings.cooldown),
+            journal,
+            analysis_insights,
+        )
+    });
+
     let options = DatasetGeneratorOptions::from_settings(&settings);
-    let generator_insights = insights.clone().recipient();
+    let generator_insights = analysis.clone().recipient();
     let generator_model = model.clone().recipient();
     let generator = Supervisor::start(move |_| {
         DatasetGenerator::new(options, generator_model, generator_insights)
@@ -74,6 +93,7 @@ pub async fn run(
         ("collector", collector.recipient()),
         ("csv writer", writer.recipient()),
         ("dataset generator", generator.recipient()),
+        ("analysis", analysis.recipient()),
         ("insights writer", insights.recipient()),
     ])
     .await;

@@ -159,6 +159,17 @@ pub struct InsightsSettings {
     pub max_pods: usize,
 }
 
+/// `[analysis]`: incidents from anomalous pods.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnalysisSettings {
+    /// Where incident transitions are appended (JSON lines).
+    pub incidents_file: PathBuf,
+    /// An incident resolves once all its pods have been normal this long.
+    pub resolve_after: Duration,
+    /// A resolved incident that recurs within this long re-opens instead of opening anew.
+    pub cooldown: Duration,
+}
+
 /// `[logging]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoggingSettings {
@@ -177,6 +188,7 @@ pub struct Settings {
     pub kubernetes: KubernetesSettings,
     pub anomaly_model: AnomalyModelSettings,
     pub insights: InsightsSettings,
+    pub analysis: AnalysisSettings,
     pub logging: LoggingSettings,
 }
 
@@ -217,6 +229,11 @@ impl Default for Settings {
                 output_file: PathBuf::from("data/pod_insights.json"),
                 max_pods: 10_000,
             },
+            analysis: AnalysisSettings {
+                incidents_file: PathBuf::from("data/incidents.jsonl"),
+                resolve_after: Duration::from_secs(2 * 60),
+                cooldown: Duration::from_secs(10 * 60),
+            },
             logging: LoggingSettings {
                 level: "info".to_string(),
             },
@@ -256,6 +273,7 @@ impl fmt::Display for Settings {
             kubernetes: k,
             anomaly_model: a,
             insights: i,
+            analysis: an,
             logging: l,
         } = self;
         writeln!(f, "[collector]")?;
@@ -286,6 +304,10 @@ impl fmt::Display for Settings {
         writeln!(f, "\n[insights]")?;
         writeln!(f, "output_file = {}", path(&i.output_file))?;
         writeln!(f, "max_pods = {}", i.max_pods)?;
+        writeln!(f, "\n[analysis]")?;
+        writeln!(f, "incidents_file = {}", path(&an.incidents_file))?;
+        writeln!(f, "resolve_after = {}", duration(an.resolve_after))?;
+        writeln!(f, "cooldown = {}", duration(an.cooldown))?;
         writeln!(f, "\n[logging]")?;
         writeln!(f, "level = {}", string(&l.level))
     }

@@ -78,6 +78,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
         &["alert_threshold", "min_history", "detector", "model_dir"],
     ),
     ("insights", &["output_file", "max_pods"]),
+    ("analysis", &["incidents_file", "resolve_after", "cooldown"]),
     ("logging", &["level"]),
 ];
 

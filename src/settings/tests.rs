@@ -198,7 +198,7 @@ fn unknown_section_in_file_names_line_and_allowed_sections() {
         msg.ends_with(
             "agents.toml:4: unknown section [simulater]; allowed sections: collector, \
              simulator, dataset_generator, prometheus, prometheus_queries, kubernetes, \
-             anomaly_model, insights, logging"
+             anomaly_model, insights, analysis, logging"
         ),
         "{msg}"
     );

@@ -8,8 +8,8 @@ use std::time::Duration;
 use super::duration::{format_duration, parse_duration_text, seconds_to_duration, DURATION_FORMS};
 use super::error::{Origin, Problem};
 use super::model::{
-    AnomalyModelSettings, CollectorSettings, DatasetGeneratorSettings, DetectorKind,
-    InsightsSettings, LoggingSettings, Settings, SimulatorSection, SourceKind,
+    AnalysisSettings, AnomalyModelSettings, CollectorSettings, DatasetGeneratorSettings,
+    DetectorKind, InsightsSettings, LoggingSettings, Settings, SimulatorSection, SourceKind,
 };
 use super::schema::{self, Layers, RawValue};
 use super::sources::{
@@ -145,6 +145,21 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             count(r, 1, 1_000_000)
         }),
     };
+    let an = &d.analysis;
+    let analysis = AnalysisSettings {
+        incidents_file: v.get(
+            "analysis",
+            "incidents_file",
+            an.incidents_file.clone(),
+            path,
+        ),
+        resolve_after: v.get("analysis", "resolve_after", an.resolve_after, |r| {
+            duration_in(r, EVICT)
+        }),
+        cooldown: v.get("analysis", "cooldown", an.cooldown, |r| {
+            duration_in(r, FIRST_FAULT)
+        }),
+    };
     let logging = LoggingSettings {
         level: v.get("logging", "level", d.logging.level, filter_directive),
     };
@@ -191,6 +206,7 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             kubernetes,
             anomaly_model,
             insights,
+            analysis,
             logging,
         })
     } else {

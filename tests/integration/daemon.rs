@@ -41,6 +41,44 @@ fn daemon_detects_crash_loop_survives_bad_rows_and_stops_cleanly() {
         "{crash}"
     );
 
+    // The analysis turns it into an incident: journalled, and explained in the insights with
+    // steps naming the pod's namespace and workload.
+    let pod = crash["pod"].as_str().unwrap().to_string();
+    let namespace = crash["namespace"].as_str().unwrap().to_string();
+    let explained = wait_until(Duration::from_secs(30), "an explained crash loop", || {
+        read_insights(d)?
+            .into_iter()
+            .find(|e| e["pod"] == pod.as_str() && e.get("recommendation").is_some())
+    });
+    assert_eq!(explained["incident_kind"], "crash_loop", "{explained}");
+    assert!(
+        explained["explanation"].as_str().unwrap().contains(&pod),
+        "{explained}"
+    );
+    let commands: Vec<&str> = explained["recommendation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["command"].as_str().unwrap())
+        .collect();
+    assert!(
+        commands.contains(&format!("kubectl -n {namespace} describe pod {pod}").as_str()),
+        "{commands:?}"
+    );
+    let journal = std::fs::read_to_string(d.join("data/incidents.jsonl")).unwrap();
+    let opened: Vec<serde_json::Value> = journal
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|e: &serde_json::Value| e["event"] == "opened")
+        .collect();
+    assert!(
+        opened
+            .iter()
+            .any(|e| e["incident"]["kind"] == "crash_loop"
+                && e["incident"]["pods"][&pod].is_object()),
+        "{journal}"
+    );
+
     // Someone else appends a row with a non-number; one write, so it lands as one line.
     let marker = "itest-garbage-row";
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);

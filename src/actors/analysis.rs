@@ -1,0 +1,126 @@
+//! Analysis: the Anomaly Detection agent's actor. Each scoring pass goes through the incident
+//! tracker; transitions are journalled to `incidents.jsonl` and logged, and the pass goes on to
+//! the insights writer with the explanation and recommendation of every pod in an open incident.
+
+use super::insights_writer::PublishScores;
+use super::Shutdown;
+use crate::analysis::{IncidentJournal, IncidentTracker, Transition};
+use crate::features::PodKey;
+use crate::insights::PodIncident;
+use actix::prelude::*;
+use std::collections::HashMap;
+
+pub struct Analysis {
+    tracker: IncidentTracker,
+    journal: Option<IncidentJournal>,
+    insights: Recipient<PublishScores>,
+    journal_failing: bool,
+}
+
+impl Analysis {
+    /// `journal`: `None` when it could not be opened (logged by the caller); incidents are then
+    /// still explained in the insights and the log.
+    pub fn new(
+        tracker: IncidentTracker,
+        journal: Option<IncidentJournal>,
+        insights: Recipient<PublishScores>,
+    ) -> Analysis {
+        Analysis {
+            tracker,
+            journal,
+            insights,
+            journal_failing: false,
+        }
+    }
+
+    fn pods_in_incidents(&self) -> HashMap<PodKey, PodIncident> {
+        let mut by_pod = HashMap::new();
+        for incident in self.tracker.open() {
+            for (pod, part) in &incident.pods {
+                let key = PodKey::new(&incident.namespace, pod);
+                let entry = PodIncident {
+                    incident_id: incident.id.clone(),
+                    incident_kind: incident.kind.as_str().to_string(),
+                    since: part.since,
+                    explanation: format!(
+                        "{} {}",
+                        incident.explanation.summary, incident.explanation.root_cause
+                    ),
+                    recommendation: incident.explanation.steps.clone(),
+                };
+                // A pod in two incidents shows the more severe one.
+                match self.tracker.incident_of(&incident.namespace, pod) {
+                    Some(worst) if worst.id != incident.id => {}
+                    _ => {
+                        by_pod.insert(key, entry);
+                    }
+                }
+            }
+        }
+        by_pod
+    }
+}
+
+impl Actor for Analysis {
+    type Context = Context<Self>;
+}
+
+impl Supervised for Analysis {
+    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        tracing::warn!("analysis restarted by its supervisor");
+    }
+}
+
+impl Handler<PublishScores> for Analysis {
+    type Result = ();
+
+    fn handle(&mut self, msg: PublishScores, _ctx: &mut Context<Self>) {
+        let _span = tracing::debug_span!("analyse", scores = msg.scores.len()).entered();
+        let events = self.tracker.observe(&msg.scores, &msg.evicted);
+        for e in &events {
+            let i = &e.incident;
+            match e.event {
+                Transition::Opened => tracing::warn!(
+                    incident = %i.id,
+                    kind = i.kind.as_str(),
+                    severity = ?i.severity,
+                    pods = i.pods.len(),
+                    "incident opened: {}",
+                    i.explanation.summary
+                ),
+                Transition::Updated => tracing::info!(
+                    incident = %i.id,
+                    kind = i.kind.as_str(),
+                    severity = ?i.severity,
+                    pods = i.pods.len(),
+                    "incident updated"
+                ),
+                Transition::Resolved => tracing::info!(incident = %i.id, "incident resolved"),
+            }
+        }
+        if let Some(journal) = self.journal.as_mut() {
+            match journal.append(&events) {
+                Ok(()) if self.journal_failing => {
+                    tracing::info!("appending to the incident journal works again");
+                    self.journal_failing = false;
+                }
+                Ok(()) => {}
+                Err(e) if !self.journal_failing => {
+                    tracing::error!(error = %e, "cannot append to the incident journal");
+                    self.journal_failing = true;
+                }
+                Err(_) => {}
+            }
+        }
+        let incidents = Some(self.pods_in_incidents());
+        self.insights.do_send(PublishScores { incidents, ..msg });
+    }
+}
+
+impl Handler<Shutdown> for Analysis {
+    type Result = ();
+
+    fn handle(&mut self, _: Shutdown, _ctx: &mut Context<Self>) {
+        tracing::info!(open = self.tracker.open().count(), "analysis done");
+    }
+}
