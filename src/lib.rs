@@ -13,6 +13,7 @@
 //! - [`exporter`]: the simulated cluster served to Prometheus (`simulate`).
 
 pub mod actors;
+pub mod alerts;
 pub mod analysis;
 pub mod atomic_file;
 pub mod cli;

@@ -2,6 +2,7 @@
 //! tracker; transitions are journalled to `incidents.jsonl` and logged, and the pass goes on to
 //! the insights writer with the explanation and recommendation of every pod in an open incident.
 
+use super::alerter::NotifyIncidents;
 use super::insights_writer::PublishScores;
 use super::Shutdown;
 use crate::analysis::{IncidentJournal, IncidentTracker, Transition};
@@ -14,6 +15,8 @@ pub struct Analysis {
     tracker: IncidentTracker,
     journal: Option<IncidentJournal>,
     insights: Recipient<PublishScores>,
+    /// The alert sinks, when any is configured.
+    alerter: Option<Recipient<NotifyIncidents>>,
     journal_failing: bool,
 }
 
@@ -24,11 +27,13 @@ impl Analysis {
         tracker: IncidentTracker,
         journal: Option<IncidentJournal>,
         insights: Recipient<PublishScores>,
+        alerter: Option<Recipient<NotifyIncidents>>,
     ) -> Analysis {
         Analysis {
             tracker,
             journal,
             insights,
+            alerter,
             journal_failing: false,
         }
     }
@@ -111,6 +116,9 @@ impl Handler<PublishScores> for Analysis {
                 }
                 Err(_) => {}
             }
+        }
+        if let (Some(alerter), false) = (&self.alerter, events.is_empty()) {
+            alerter.do_send(NotifyIncidents(events));
         }
         let incidents = Some(self.pods_in_incidents());
         self.insights.do_send(PublishScores { incidents, ..msg });

@@ -4,6 +4,7 @@
 //! InsightsWriter;
 //! the [`orchestrator`] starts them in reverse order, supervises them and stops them.
 
+pub mod alerter;
 pub mod analysis;
 pub mod anomaly_model;
 pub mod collector;

@@ -2,6 +2,7 @@
 //! SIGTERM, then stops them front to back so every row collected is written, scored and
 //! published before the process exits.
 
+use super::alerter::Alerter;
 use super::analysis::Analysis;
 use super::anomaly_model::AnomalyModel;
 use super::collector::Collector;
@@ -9,6 +10,7 @@ use super::csv_writer::CsvWriter;
 use super::dataset_generator::{DatasetGenerator, DatasetGeneratorOptions};
 use super::insights_writer::InsightsWriter;
 use super::Shutdown;
+use crate::alerts::AlertClient;
 use crate::analysis::{IncidentJournal, IncidentTracker};
 use crate::clock::Clock;
 use crate::pipeline::ScoringPipeline;
@@ -56,6 +58,8 @@ pub async fn run(
             None
         }
     };
+    let alerter = alerter_from_settings(&settings);
+    let analysis_alerter = alerter.clone().map(|a| a.recipient());
     let tracker_settings = settings.analysis.clone();
     let analysis_insights = insights.clone().recipient();
     let analysis = Supervisor::start(move |_| {
@@ -63,6 +67,7 @@ pub async fn run(
             IncidentTracker::new(tracker_settings.resolve_after, tracker_settings.cooldown),
             journal,
             analysis_insights,
+            analysis_alerter,
         )
     });
 
@@ -97,8 +102,26 @@ pub async fn run(
         ("insights writer", insights.recipient()),
     ])
     .await;
+    if let Some(alerter) = alerter {
+        stop_in_order([("alerter", alerter.recipient())]).await;
+    }
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// The alerter, when a sink is configured (and its HTTP client could be built).
+fn alerter_from_settings(settings: &Settings) -> Option<Addr<Alerter>> {
+    let alerts = settings.alerts.clone();
+    if alerts.alertmanager_url.is_none() && alerts.webhook_url.is_none() {
+        return None;
+    }
+    match AlertClient::new(alerts.timeout) {
+        Ok(client) => Some(Alerter::new(alerts, client).start()),
+        Err(e) => {
+            tracing::error!(error = %e, "alert sinks disabled: cannot build their HTTP client");
+            None
+        }
+    }
 }
 
 /// The collector and the CSV writer alone, until a termination signal.

@@ -32,9 +32,9 @@ pub use duration::parse_duration_text;
 pub use env::{env_var_name, ENV_PREFIX, NON_SETTINGS_ENV_VARS};
 pub use error::{Origin, Problem, SettingsError};
 pub use model::{
-    AnalysisSettings, AnomalyModelSettings, CollectorSettings, DatasetGeneratorSettings,
-    DetectorKind, InsightsSettings, LoggingSettings, ParseSourceKindError, Settings,
-    SimulatorSection, SourceKind,
+    AlertsSettings, AnalysisSettings, AnomalyModelSettings, CollectorSettings,
+    DatasetGeneratorSettings, DetectorKind, InsightsSettings, LoggingSettings,
+    ParseSourceKindError, Settings, SimulatorSection, SourceKind,
 };
 pub use overrides::{flag_for, Overrides, OVERRIDE_FLAGS};
 pub use sources::{

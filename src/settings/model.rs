@@ -170,6 +170,20 @@ pub struct AnalysisSettings {
     pub cooldown: Duration,
 }
 
+/// `[alerts]`: where incidents are sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertsSettings {
+    /// Alertmanager base URL; `None`: no Alertmanager.
+    pub alertmanager_url: Option<String>,
+    /// A Slack-compatible webhook URL; `None`: none.
+    pub webhook_url: Option<String>,
+    /// Open incidents are re-sent to Alertmanager this often (it expires alerts not refreshed).
+    pub resend_interval: Duration,
+    /// At most this many notifications a minute per sink (re-sends excluded).
+    pub max_per_minute: u32,
+    pub timeout: Duration,
+}
+
 /// `[logging]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LoggingSettings {
@@ -189,6 +203,7 @@ pub struct Settings {
     pub anomaly_model: AnomalyModelSettings,
     pub insights: InsightsSettings,
     pub analysis: AnalysisSettings,
+    pub alerts: AlertsSettings,
     pub logging: LoggingSettings,
 }
 
@@ -234,6 +249,13 @@ impl Default for Settings {
                 resolve_after: Duration::from_secs(2 * 60),
                 cooldown: Duration::from_secs(10 * 60),
             },
+            alerts: AlertsSettings {
+                alertmanager_url: None,
+                webhook_url: None,
+                resend_interval: Duration::from_secs(60),
+                max_per_minute: 30,
+                timeout: Duration::from_secs(10),
+            },
             logging: LoggingSettings {
                 level: "info".to_string(),
             },
@@ -274,6 +296,7 @@ impl fmt::Display for Settings {
             anomaly_model: a,
             insights: i,
             analysis: an,
+            alerts: al,
             logging: l,
         } = self;
         writeln!(f, "[collector]")?;
@@ -308,6 +331,13 @@ impl fmt::Display for Settings {
         writeln!(f, "incidents_file = {}", path(&an.incidents_file))?;
         writeln!(f, "resolve_after = {}", duration(an.resolve_after))?;
         writeln!(f, "cooldown = {}", duration(an.cooldown))?;
+        writeln!(f, "\n[alerts]")?;
+        let url = |u: &Option<String>| string(u.as_deref().unwrap_or_default());
+        writeln!(f, "alertmanager_url = {}", url(&al.alertmanager_url))?;
+        writeln!(f, "webhook_url = {}", url(&al.webhook_url))?;
+        writeln!(f, "resend_interval = {}", duration(al.resend_interval))?;
+        writeln!(f, "max_per_minute = {}", al.max_per_minute)?;
+        writeln!(f, "timeout = {}", duration(al.timeout))?;
         writeln!(f, "\n[logging]")?;
         writeln!(f, "level = {}", string(&l.level))
     }

@@ -79,6 +79,16 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
     ),
     ("insights", &["output_file", "max_pods"]),
     ("analysis", &["incidents_file", "resolve_after", "cooldown"]),
+    (
+        "alerts",
+        &[
+            "alertmanager_url",
+            "webhook_url",
+            "resend_interval",
+            "max_per_minute",
+            "timeout",
+        ],
+    ),
     ("logging", &["level"]),
 ];
 

@@ -198,7 +198,7 @@ fn unknown_section_in_file_names_line_and_allowed_sections() {
         msg.ends_with(
             "agents.toml:4: unknown section [simulater]; allowed sections: collector, \
              simulator, dataset_generator, prometheus, prometheus_queries, kubernetes, \
-             anomaly_model, insights, analysis, logging"
+             anomaly_model, insights, analysis, alerts, logging"
         ),
         "{msg}"
     );
@@ -258,7 +258,9 @@ fn unknown_env_vars_are_errors_naming_the_variable() {
 }
 
 /// Keys where an empty string means "not set" (no file, no user, the current context).
-const EMPTY_MEANS_UNSET: [(&str, &str); 6] = [
+const EMPTY_MEANS_UNSET: [(&str, &str); 8] = [
+    ("alerts", "alertmanager_url"),
+    ("alerts", "webhook_url"),
     ("prometheus", "bearer_token_file"),
     ("prometheus", "basic_auth_username"),
     ("prometheus", "basic_auth_password_file"),

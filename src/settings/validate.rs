@@ -8,8 +8,9 @@ use std::time::Duration;
 use super::duration::{format_duration, parse_duration_text, seconds_to_duration, DURATION_FORMS};
 use super::error::{Origin, Problem};
 use super::model::{
-    AnalysisSettings, AnomalyModelSettings, CollectorSettings, DatasetGeneratorSettings,
-    DetectorKind, InsightsSettings, LoggingSettings, Settings, SimulatorSection, SourceKind,
+    AlertsSettings, AnalysisSettings, AnomalyModelSettings, CollectorSettings,
+    DatasetGeneratorSettings, DetectorKind, InsightsSettings, LoggingSettings, Settings,
+    SimulatorSection, SourceKind,
 };
 use super::schema::{self, Layers, RawValue};
 use super::sources::{
@@ -160,6 +161,20 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             duration_in(r, FIRST_FAULT)
         }),
     };
+    let al = &d.alerts;
+    let alerts = AlertsSettings {
+        alertmanager_url: v.get("alerts", "alertmanager_url", None, optional_url),
+        webhook_url: v.get("alerts", "webhook_url", None, optional_url),
+        resend_interval: v.get("alerts", "resend_interval", al.resend_interval, |r| {
+            duration_in(r, TICK)
+        }),
+        max_per_minute: v.get("alerts", "max_per_minute", al.max_per_minute, |r| {
+            integer(r, 1, 10_000).map(|n| n as u32)
+        }),
+        timeout: v.get("alerts", "timeout", al.timeout, |r| {
+            duration_in(r, REQUEST_TIMEOUT)
+        }),
+    };
     let logging = LoggingSettings {
         level: v.get("logging", "level", d.logging.level, filter_directive),
     };
@@ -207,6 +222,7 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             anomaly_model,
             insights,
             analysis,
+            alerts,
             logging,
         })
     } else {
@@ -472,6 +488,14 @@ fn optional_path(raw: &RawValue) -> Result<Option<PathBuf>, String> {
         other => PathBuf::from(text(other)?),
     };
     Ok((!p.as_os_str().is_empty()).then_some(p))
+}
+
+/// An empty string means "not set"; otherwise an http(s) URL.
+fn optional_url(raw: &RawValue) -> Result<Option<String>, String> {
+    if text(raw)?.trim().is_empty() {
+        return Ok(None);
+    }
+    url(raw).map(Some)
 }
 
 /// An empty string means "not set".

@@ -5,6 +5,7 @@
 //! helpers in [`harness`].
 
 mod accuracy;
+mod alertmanager;
 mod bad_input;
 mod daemon;
 mod detect;

@@ -3,9 +3,8 @@
 //! `generate` writes for the same seed, start and step), through a fault; then Prometheus is
 //! stopped and restarted under the running collector.
 
-use crate::harness::{command, wait_until, Daemon};
+use crate::harness::{command, free_port, wait_until, Daemon};
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -24,14 +23,6 @@ fn prometheus_binary() -> PathBuf {
             "no `prometheus` binary on PATH: install Debian's package \
              (`apt-get install -y prometheus`, as .ci/run does)",
         )
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A Prometheus on 127.0.0.1 scraping `target` every second, storing in `dir`.
