@@ -63,6 +63,10 @@ impl PodStore {
     pub fn len(&self) -> usize {
         self.pods.len()
     }
+
+    pub fn is_empty(&self) -> bool {
+        self.pods.is_empty()
+    }
 }
 
 #[cfg(test)]
