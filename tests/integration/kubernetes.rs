@@ -755,3 +755,30 @@ fn a_missing_kubeconfig_stops_start_up_naming_it() {
         );
     }
 }
+
+/// While every list fails, retries back off (0.8 s doubling, with jitter: attempts at 0, then
+/// at ≥0.8, ≥2.4, ≥5.6, ≥12 s), rather than hammering a struggling API server every 0.8 s.
+#[test]
+fn failing_lists_back_off() {
+    let server = FakeApiServer::start();
+    shop_cluster(&server);
+    server.set_failure(Some(500));
+    let setup = Setup::new(&server);
+    let mut daemon = setup.collect("all");
+    wait_until(LIMIT, "the first list attempt", || {
+        (server.lists_of("/api/v1/pods") >= 1).then_some(())
+    });
+    // A measurement window, not a wait for an outcome.
+    std::thread::sleep(Duration::from_secs(10));
+    daemon.assert_alive();
+    let (pods, events) = (
+        server.lists_of("/api/v1/pods"),
+        server.lists_of("/api/v1/events"),
+    );
+    assert!(pods <= 5, "{pods} pod lists in 10 s");
+    assert!(events <= 5, "{events} event lists in 10 s");
+    assert!(pods >= 2, "it does retry: {pods}");
+    let log = daemon.log_text();
+    assert_eq!(count(&log, "Kubernetes API server failing"), 1, "{log}");
+    daemon.terminate(LIMIT);
+}

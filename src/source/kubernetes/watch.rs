@@ -1,7 +1,7 @@
 //! The background tasks that keep the source's picture of the cluster current, so that a
 //! collection only reads memory and never waits on the network.
 //!
-//! - Two watches (kube's `watcher` with its default backoff): pods, and events about pods.
+//! - Two watches (kube's `watcher`, with kube's default backoff): pods, and events about pods.
 //!   kube resumes a broken watch from its last resource version and re-lists after `410 Gone`.
 //!   When resuming fails (the API server is away), the watch is restarted from a fresh list
 //!   after a backoff, so that its recovery shows as a completed list (a resumed watch shows
@@ -19,8 +19,8 @@ use super::store::PodStore;
 use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use kube::api::{Api, DynamicObject};
+use kube::runtime::utils::Backoff as _;
 use kube::runtime::watcher::{self, watcher, DefaultBackoff};
-use kube::runtime::WatchStreamExt;
 use kube::Client;
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
@@ -160,12 +160,29 @@ fn problem_slot(s: &mut Shared, target: Target) -> &mut Option<Problem> {
 
 /// Why a watch stream was left.
 enum Leave {
-    /// Resuming failed: start again from a list, after a backoff.
-    ResumeFailed,
+    /// Resuming failed: start again from a list, after this delay.
+    ResumeFailed(Duration),
     /// The poller saw the API server come back: start again from a list now.
     Kicked,
+    /// The source is gone.
+    Stop,
 }
 
+/// Sleeps `delay`, or less if kicked. `Some` if the wait was cut short.
+async fn pause(delay: Duration, kicked: &mut signal::Receiver<u64>) -> Option<Leave> {
+    tokio::select! {
+        () = tokio::time::sleep(delay) => None,
+        changed = kicked.changed() => Some(if changed.is_err() { Leave::Stop } else { Leave::Kicked }),
+    }
+}
+
+/// Runs one watch for the life of the source.
+///
+/// The backoff is kube's default (0.8 s doubling to 30 s, with jitter), applied here rather
+/// than with `WatchStreamExt::default_backoff`: that one resets on every `Ok` item, and the
+/// watcher yields `Ok(Init)` before each list attempt, so while lists fail it would retry
+/// every 0.8 s forever. Here only progress resets it: a listed page, a completed list, or a
+/// watch event.
 async fn run_watch<K>(
     api: Api<K>,
     config: watcher::Config,
@@ -180,53 +197,64 @@ async fn run_watch<K>(
         Target::Pods => "pods",
         Target::Events => "events",
     };
-    // Between restarts after failed resumes; resets itself after two quiet minutes.
-    let mut restart_backoff = DefaultBackoff::default();
+    let mut backoff = DefaultBackoff::default();
+    let next_delay =
+        |backoff: &mut DefaultBackoff| backoff.next().unwrap_or(Duration::from_secs(30));
     loop {
-        let mut stream = watcher(api.clone(), config.clone())
-            .default_backoff()
-            .boxed();
+        let mut stream = watcher(api.clone(), config.clone()).boxed();
         let leave = loop {
-            tokio::select! {
-                item = stream.next() => match item {
-                    Some(Ok(ev)) => {
-                        let proves_working = !matches!(ev, watcher::Event::Init);
-                        let mut s = lock(&shared);
-                        K::apply(&mut s, ev);
-                        if proves_working {
-                            *problem_slot(&mut s, target) = None;
-                        }
-                    }
-                    Some(Err(e)) => {
-                        let problem = classify_watch(&e);
-                        match &problem {
-                            None => tracing::debug!(watch = what, error = %e, "watch interrupted; kube resumes or re-lists"),
-                            Some(p) => tracing::debug!(watch = what, error = %p.message, "watch failing; retrying with backoff"),
-                        }
-                        if let Some(p) = problem {
-                            *problem_slot(&mut lock(&shared), target) = Some(p);
-                        }
-                        if matches!(e, watcher::Error::WatchStartFailed(_)) {
-                            break Leave::ResumeFailed;
-                        }
-                    }
-                    // The watcher never ends; if it did, start it again.
-                    None => break Leave::ResumeFailed,
-                },
+            let item = tokio::select! {
+                item = stream.next() => item,
                 changed = kicked.changed() => {
-                    if changed.is_err() {
-                        return; // the poller is gone: the source is shutting down
-                    }
-                    break Leave::Kicked;
+                    break if changed.is_err() { Leave::Stop } else { Leave::Kicked };
                 }
+            };
+            match item {
+                Some(Ok(ev)) => {
+                    let progress = !matches!(ev, watcher::Event::Init);
+                    let mut s = lock(&shared);
+                    K::apply(&mut s, ev);
+                    if progress {
+                        *problem_slot(&mut s, target) = None;
+                        backoff.reset();
+                    }
+                }
+                Some(Err(e)) => {
+                    let problem = classify_watch(&e);
+                    match &problem {
+                        None => {
+                            tracing::debug!(watch = what, error = %e, "watch interrupted; kube resumes or re-lists")
+                        }
+                        Some(p) => {
+                            tracing::debug!(watch = what, error = %p.message, "watch failing; retrying with backoff")
+                        }
+                    }
+                    if let Some(p) = problem {
+                        *problem_slot(&mut lock(&shared), target) = Some(p);
+                    }
+                    let delay = next_delay(&mut backoff);
+                    if matches!(e, watcher::Error::WatchStartFailed(_)) {
+                        break Leave::ResumeFailed(delay);
+                    }
+                    if let Some(leave) = pause(delay, &mut kicked).await {
+                        break leave;
+                    }
+                }
+                // The watcher never ends; if it did, start it again.
+                None => break Leave::ResumeFailed(next_delay(&mut backoff)),
             }
         };
-        if let Leave::ResumeFailed = leave {
-            let delay = restart_backoff.next().unwrap_or(Duration::from_secs(30));
-            tracing::debug!(watch = what, ?delay, "restarting the watch from a list");
-            tokio::time::sleep(delay).await;
-        } else {
-            tracing::debug!(watch = what, "API server answering again; re-listing");
+        match leave {
+            Leave::Stop => return,
+            Leave::Kicked => {
+                tracing::debug!(watch = what, "API server answering again; re-listing");
+            }
+            Leave::ResumeFailed(delay) => {
+                tracing::debug!(watch = what, ?delay, "restarting the watch from a list");
+                if let Some(Leave::Stop) = pause(delay, &mut kicked).await {
+                    return;
+                }
+            }
         }
     }
 }
