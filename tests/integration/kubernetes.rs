@@ -782,3 +782,60 @@ fn failing_lists_back_off() {
     assert_eq!(count(&log, "Kubernetes API server failing"), 1, "{log}");
     daemon.terminate(LIMIT);
 }
+
+/// With usage from Prometheus the PodMetrics API is never asked; the API server is polled with
+/// `/version` instead, and state comes through even while Prometheus is away.
+#[test]
+fn with_prometheus_for_usage_the_metrics_api_is_not_used() {
+    let server = FakeApiServer::start();
+    shop_cluster(&server);
+    let setup = Setup::new(&server);
+    let mut cmd = command(&setup.dir);
+    cmd.args([
+        "collect",
+        "--source",
+        "kubernetes+prometheus",
+        "--namespace",
+        "all",
+    ])
+    .args([
+        "--prometheus-url",
+        "http://127.0.0.1:9",
+        "--generator-interval",
+        "0.2",
+    ])
+    .arg("--output-file")
+    .arg(&setup.csv);
+    let mut daemon = Daemon::spawn(cmd, &setup.dir.join("collect.log"));
+    setup.wait_rows(&mut daemon, LIMIT, "state rows", |rows| {
+        rows.iter()
+            .any(|r| r["pod"] == "cart-1" && r["phase"] == "Running")
+            .then_some(())
+    });
+    wait_until(LIMIT, "a /version poll", || {
+        server
+            .requests()
+            .iter()
+            .any(|r| r == "GET /version")
+            .then_some(())
+    });
+    let rows = setup.rows();
+    assert!(
+        rows.iter().all(|r| r["cpu_millicores"].is_empty()),
+        "Prometheus is away"
+    );
+    let cart = rows.iter().find(|r| r["pod"] == "cart-1").unwrap();
+    assert_eq!(
+        cart["cpu_limit_millicores"], "600",
+        "limits from the pod spec"
+    );
+    assert!(
+        !server
+            .requests()
+            .iter()
+            .any(|r| r.contains("metrics.k8s.io")),
+        "{:?}",
+        server.requests()
+    );
+    daemon.terminate(LIMIT);
+}
