@@ -1,6 +1,6 @@
 //! Builds the configured source: `collector.source` decides which.
 
-use super::{MergedSource, MetricsSource, PrometheusSource, SimulatorSource};
+use super::{KubernetesSource, MergedSource, MetricsSource, PrometheusSource, SimulatorSource};
 use crate::clock::Clock;
 use crate::settings::{Settings, SourceKind};
 use crate::source::simulator_source::simulator_settings;
@@ -38,12 +38,13 @@ pub async fn build(
     })
 }
 
+/// The Kubernetes API source; usage from metrics-server unless Prometheus provides it.
 async fn kubernetes(
-    _settings: &Settings,
-    _usage_from_prometheus: bool,
+    settings: &Settings,
+    usage_from_prometheus: bool,
 ) -> anyhow::Result<Box<dyn MetricsSource>> {
-    anyhow::bail!(
-        "--source kubernetes is not available yet in this build; use --source prometheus or \
-         --source simulator"
-    )
+    let source = KubernetesSource::connect(settings, usage_from_prometheus)
+        .await
+        .context("setting up the Kubernetes source")?;
+    Ok(Box::new(source))
 }

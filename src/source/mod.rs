@@ -5,11 +5,13 @@
 //! `collect` returns a future that the Collector runs on its arbiter without blocking it.
 
 mod build;
+pub mod kubernetes;
 pub mod merged;
 pub mod prometheus;
 pub mod simulator_source;
 
 pub use build::build;
+pub use kubernetes::KubernetesSource;
 pub use merged::MergedSource;
 pub use prometheus::PrometheusSource;
 pub use simulator_source::SimulatorSource;
