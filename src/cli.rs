@@ -40,6 +40,8 @@ pub enum Command {
     Train(TrainArgs),
     /// Measure detections (scores.csv) against labelled fault windows (labels.json).
     Eval(EvalArgs),
+    /// Explain the anomalies of an insights file: incidents, evidence, remediation steps.
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -161,6 +163,16 @@ impl CollectArgs {
             source: self.source.map(|s| s.as_str().to_string()),
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The insights file `run` writes.
+    #[arg(long, value_name = "FILE", default_value = "data/pod_insights.json")]
+    pub insights: PathBuf,
+    /// One JSON incident per line instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -43,6 +43,10 @@ fn main() -> ExitCode {
             init_logging("info");
             commands::eval::run(args)
         }
+        Command::Explain(args) => {
+            init_logging("info");
+            commands::explain::run(args)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

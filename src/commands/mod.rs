@@ -2,6 +2,7 @@
 
 pub mod detect;
 pub mod eval;
+pub mod explain;
 pub mod generate;
 pub mod run;
 pub mod simulate;

@@ -79,6 +79,15 @@ fn daemon_detects_crash_loop_survives_bad_rows_and_stops_cleanly() {
         "{journal}"
     );
 
+    // `explain` over the insights file: the same incident, in words and commands.
+    let out = crate::harness::run_cli(d, &["explain", "--insights", INSIGHTS]);
+    let text = out.assert_success().stdout.clone();
+    assert!(text.contains("crash_loop ["), "{text}");
+    assert!(
+        text.contains(&format!("kubectl -n {namespace} logs {pod} -c ")),
+        "{text}"
+    );
+
     // Someone else appends a row with a non-number; one write, so it lands as one line.
     let marker = "itest-garbage-row";
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
