@@ -39,7 +39,9 @@ pub struct Incident {
     #[serde(default, skip_serializing_if = "is_zero")]
     pub recurrences: u32,
     pub pods: BTreeMap<String, AffectedPod>,
-    /// What deviated, by how much, on the pod that showed it last (its detector evidence).
+    /// The pod the explanation is about: the first one affected (another one when it left).
+    pub primary_pod: String,
+    /// What deviated on the primary pod, by how much (its detector evidence).
     pub evidence: Vec<Evidence>,
     /// That pod's usage, limits, state and latest event.
     pub context: PodContext,

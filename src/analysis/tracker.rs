@@ -11,6 +11,10 @@ use crate::features::PodKey;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::{BTreeMap, HashMap};
 
+/// How long the primary pod may be normal before another affected pod's evidence explains the
+/// incident.
+const PRIMARY_HANDOVER: TimeDelta = TimeDelta::seconds(60);
+
 /// Related events kept per incident.
 const MAX_EVENTS: usize = 10;
 
@@ -161,6 +165,7 @@ fn new_incident(s: &PodScore, kind: AnomalyType, workload: Workload) -> Incident
         resolved_at: None,
         recurrences: 0,
         pods: BTreeMap::new(),
+        primary_pod: s.pod.clone(),
         evidence: Vec::new(),
         context: s.context.clone(),
         related_events: Vec::new(),
@@ -213,8 +218,97 @@ fn absorb(incident: &mut Incident, s: &PodScore, kind: AnomalyType) -> bool {
         }
     }
     incident.updated_at = incident.updated_at.max(s.timestamp);
-    incident.evidence = s.evidence.clone();
-    incident.context = s.context.clone();
-    incident.explanation = explain(incident.kind, &incident.workload, &s.pod, &s.context);
+    // The explanation follows the primary pod; another pod takes over once it is quiet.
+    let primary_quiet = incident
+        .pods
+        .get(&incident.primary_pod)
+        .is_none_or(|p| s.timestamp - p.last_anomalous > PRIMARY_HANDOVER);
+    if s.pod == incident.primary_pod || primary_quiet {
+        incident.primary_pod = s.pod.clone();
+        incident.evidence = s.evidence.clone();
+        incident.context = s.context.clone();
+    }
+    incident.explanation = explain(
+        incident.kind,
+        &incident.workload,
+        &incident.primary_pod,
+        &incident.context,
+    );
     changed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detector::Severity;
+    use std::time::Duration;
+
+    fn at(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
+    }
+
+    fn score(pod: &str, secs: i64, kind: Option<AnomalyType>) -> PodScore {
+        PodScore {
+            timestamp: at(secs),
+            namespace: "shop".into(),
+            pod: pod.into(),
+            node: "n1".into(),
+            workload: "cart".into(),
+            anomaly_probability: if kind.is_some() { 0.9 } else { 0.1 },
+            is_anomaly: kind.is_some(),
+            anomaly_type: kind,
+            severity: if kind.is_some() {
+                Severity::Warning
+            } else {
+                Severity::Info
+            },
+            evidence: vec![],
+            context: Default::default(),
+        }
+    }
+
+    fn kinds(events: &[IncidentEvent]) -> Vec<Transition> {
+        events.iter().map(|e| e.event).collect()
+    }
+
+    const A: &str = "cart-7d9f8b6c4-x2k9p";
+    const B: &str = "cart-7d9f8b6c4-z4m7q";
+    const LEAK: Option<AnomalyType> = Some(AnomalyType::MemoryLeak);
+
+    #[test]
+    fn one_incident_per_workload_quiet_passes_resolve_and_a_recurrence_reopens_it() {
+        let mut t = IncidentTracker::new(Duration::from_secs(60), Duration::from_secs(600));
+        assert_eq!(
+            kinds(&t.observe(&[score(A, 0, LEAK), score(B, 0, None)], &[])),
+            [Transition::Opened]
+        );
+        // Same pod, same state: nothing to journal.
+        assert!(t.observe(&[score(A, 10, LEAK)], &[]).is_empty());
+        // A sibling joins: one update, same incident, the first pod stays primary.
+        let e = t.observe(&[score(A, 20, LEAK), score(B, 20, LEAK)], &[]);
+        assert_eq!(kinds(&e), [Transition::Updated]);
+        assert_eq!(e[0].incident.pods.len(), 2);
+        assert_eq!(e[0].incident.primary_pod, A);
+        let id = e[0].incident.id.clone();
+        // Normal for less than resolve_after: still open; then resolved.
+        assert!(t
+            .observe(&[score(A, 70, None), score(B, 70, None)], &[])
+            .is_empty());
+        let e = t.observe(&[score(A, 81, None), score(B, 81, None)], &[]);
+        assert_eq!(kinds(&e), [Transition::Resolved]);
+        assert_eq!(e[0].incident.resolved_at, Some(at(81)));
+        // Back within the cooldown: the same incident re-opens.
+        let e = t.observe(&[score(A, 200, LEAK)], &[]);
+        assert_eq!(kinds(&e), [Transition::Updated]);
+        assert_eq!(
+            (e[0].incident.id.clone(), e[0].incident.recurrences),
+            (id, 1)
+        );
+        // An evicted pod leaves its incident; with no pod left it resolves.
+        let gone = [PodKey::new("shop", A), PodKey::new("shop", B)];
+        assert_eq!(kinds(&t.observe(&[], &gone)), [Transition::Resolved]);
+        // After the cooldown a new incident opens.
+        let e = t.observe(&[score(A, 2000, LEAK)], &[]);
+        assert_eq!(kinds(&e), [Transition::Opened]);
+    }
 }

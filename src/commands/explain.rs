@@ -21,7 +21,20 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<()> {
             e.column()
         )
     })?;
-    let scores: Vec<PodScore> = entries.into_iter().map(|e| e.score).collect();
+    // A pod the daemon already placed in an incident keeps that incident's kind: a snapshot
+    // shows one moment (a crash-looping pod between crashes looks merely not ready).
+    let scores: Vec<PodScore> = entries
+        .into_iter()
+        .map(|e| {
+            let mut score = e.score;
+            if let Some(kind) = e.incident.and_then(|i| {
+                serde_json::from_value(serde_json::Value::String(i.incident_kind)).ok()
+            }) {
+                score.anomaly_type = Some(kind);
+            }
+            score
+        })
+        .collect();
     // One pass over a snapshot: nothing resolves, so the window lengths do not matter.
     let mut tracker = IncidentTracker::new(Duration::from_secs(3600), Duration::ZERO);
     let events = tracker.observe(&scores, &[]);
