@@ -7,6 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::duration::format_duration;
+use super::llm::{self, LlmSettings};
 use super::sources::{self, KubernetesSettings, PrometheusQueries, PrometheusSettings};
 
 /// Where the collector gets pod metrics from. The loader accepts all three; the caller decides
@@ -177,6 +178,7 @@ pub struct Settings {
     pub kubernetes: KubernetesSettings,
     pub anomaly_model: AnomalyModelSettings,
     pub insights: InsightsSettings,
+    pub llm: LlmSettings,
     pub logging: LoggingSettings,
 }
 
@@ -217,6 +219,7 @@ impl Default for Settings {
                 output_file: PathBuf::from("data/pod_insights.json"),
                 max_pods: 10_000,
             },
+            llm: LlmSettings::default(),
             logging: LoggingSettings {
                 level: "info".to_string(),
             },
@@ -256,6 +259,7 @@ impl fmt::Display for Settings {
             kubernetes: k,
             anomaly_model: a,
             insights: i,
+            llm: m,
             logging: l,
         } = self;
         writeln!(f, "[collector]")?;
@@ -286,6 +290,7 @@ impl fmt::Display for Settings {
         writeln!(f, "\n[insights]")?;
         writeln!(f, "output_file = {}", path(&i.output_file))?;
         writeln!(f, "max_pods = {}", i.max_pods)?;
+        llm::write_section(f, m, string, duration)?;
         writeln!(f, "\n[logging]")?;
         writeln!(f, "level = {}", string(&l.level))
     }
