@@ -1,5 +1,5 @@
 //! Integration tests: drive the real `k8s-monitor` binary in temporary directories, on the
-//! built-in simulator and hand-made files only (no network).
+//! built-in simulator and hand-made files only (no network beyond 127.0.0.1).
 //!
 //! One test binary with a module per concern, so cargo links once and the tests share the
 //! helpers in [`harness`].
@@ -11,6 +11,7 @@ mod detect;
 mod generate;
 mod harness;
 mod legacy;
+mod llm;
 mod model;
 mod nab;
 mod nab_eval;
