@@ -354,7 +354,7 @@ mod tests {
             (
                 format!(
                     r#"{{"summary":"x","root_cause":"x","steps":[{}],"risk":"low"}}"#,
-                    vec!["\"s\""; MAX_STEPS + 1].join(",")
+                    ["\"s\""; MAX_STEPS + 1].join(",")
                 ),
                 TooManySteps(MAX_STEPS + 1),
             ),

@@ -504,9 +504,12 @@ fn an_unreachable_server_is_a_send_error_after_the_retries() {
     assert!(e.is_transient());
 }
 
+/// Whether an error is the one expected.
+type Expect = fn(&ExplainError) -> bool;
+
 #[test]
 fn malformed_and_unusable_answers_are_typed_errors() {
-    let cases: Vec<(Reply, fn(&ExplainError) -> bool)> = vec![
+    let cases: Vec<(Reply, Expect)> = vec![
         (Reply::status(200, "{\"choices\": [ oops"), |e| {
             matches!(e, ExplainError::ReadCompletion { .. })
         }),
