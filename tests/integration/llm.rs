@@ -711,9 +711,9 @@ fn the_rate_limit_refuses_without_sending_until_the_minute_is_over() {
 /// Opt-in: a real model behind a real OpenAI-compatible server (see `scripts/llm-smoke.sh`,
 /// which starts llama.cpp's server with SmolLM2-135M-Instruct on 127.0.0.1). Set
 /// `LLM_SMOKE_BASE_URL` (default `http://127.0.0.1:8085/v1`) and `LLM_SMOKE_MODEL` (default
-/// `smollm2`). A 135M model often answers badly: the check is that the round trip works, that
-/// nothing but placeholders is sent, and that a bad answer is a clean `ParseAnswer` error (the
-/// caller's fallback), never a transport error.
+/// `smollm2`). A 135M model often answers badly: the check is that the round trip works and
+/// that a bad answer is a clean `ParseAnswer` error (the caller's fallback), never a transport
+/// error. (What is sent is checked by the loopback tests above.)
 #[test]
 #[ignore = "needs a local model server: scripts/llm-smoke.sh"]
 fn llm_real_model() {
