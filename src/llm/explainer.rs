@@ -135,3 +135,21 @@ impl LlmExplainer {
         answer.map(restore).map_err(ExplainError::from)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The analysis actor may keep the explainer in an `Arc` and spawn `explain` on any runtime.
+    #[test]
+    fn the_explainer_and_its_future_can_cross_threads() {
+        let explainer = LlmExplainer::new(&LlmConfig::new("http://127.0.0.1:1/v1", "m")).unwrap();
+        assert_send_sync(&explainer);
+        let names = [(NameKind::Pod, "p".to_string())];
+        let future = explainer.explain("s", serde_json::json!({}), &names);
+        assert_send(&future);
+    }
+}
