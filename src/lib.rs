@@ -10,6 +10,7 @@
 //! - [`actors`]: the daemon (Collector, CsvWriter, DatasetGenerator, AnomalyModel,
 //!   InsightsWriter, Orchestrator).
 //! - [`settings`]: `agents.toml` → validated → runtime settings.
+//! - [`llm`]: the optional LLM explainer (redaction, an OpenAI-compatible client, a cache).
 //! - [`exporter`]: the simulated cluster served to Prometheus (`simulate`).
 
 pub mod actors;
@@ -26,6 +27,7 @@ pub mod exporter;
 pub mod fault_label;
 pub mod features;
 pub mod insights;
+pub mod llm;
 pub mod metrics_row;
 pub mod model;
 pub mod nab_series;

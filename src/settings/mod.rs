@@ -16,6 +16,7 @@ mod duration;
 mod env;
 mod error;
 mod file;
+mod llm;
 mod model;
 mod overrides;
 mod schema;
@@ -31,6 +32,7 @@ use std::path::Path;
 pub use duration::parse_duration_text;
 pub use env::{env_var_name, ENV_PREFIX, NON_SETTINGS_ENV_VARS};
 pub use error::{Origin, Problem, SettingsError};
+pub use llm::{LlmMode, LlmSettings};
 pub use model::{
     AlertsSettings, AnalysisSettings, AnomalyModelSettings, CollectorSettings,
     DatasetGeneratorSettings, DetectorKind, InsightsSettings, LoggingSettings,

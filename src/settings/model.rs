@@ -7,6 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::duration::format_duration;
+use super::llm::{self, LlmSettings};
 use super::sources::{self, KubernetesSettings, PrometheusQueries, PrometheusSettings};
 
 /// Where the collector gets pod metrics from. The loader accepts all three; the caller decides
@@ -204,6 +205,7 @@ pub struct Settings {
     pub insights: InsightsSettings,
     pub analysis: AnalysisSettings,
     pub alerts: AlertsSettings,
+    pub llm: LlmSettings,
     pub logging: LoggingSettings,
 }
 
@@ -256,6 +258,7 @@ impl Default for Settings {
                 max_per_minute: 30,
                 timeout: Duration::from_secs(10),
             },
+            llm: LlmSettings::default(),
             logging: LoggingSettings {
                 level: "info".to_string(),
             },
@@ -297,6 +300,7 @@ impl fmt::Display for Settings {
             insights: i,
             analysis: an,
             alerts: al,
+            llm: m,
             logging: l,
         } = self;
         writeln!(f, "[collector]")?;
@@ -338,6 +342,7 @@ impl fmt::Display for Settings {
         writeln!(f, "resend_interval = {}", duration(al.resend_interval))?;
         writeln!(f, "max_per_minute = {}", al.max_per_minute)?;
         writeln!(f, "timeout = {}", duration(al.timeout))?;
+        llm::write_section(f, m, string, duration)?;
         writeln!(f, "\n[logging]")?;
         writeln!(f, "level = {}", string(&l.level))
     }

@@ -89,6 +89,24 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
             "timeout",
         ],
     ),
+    (
+        "llm",
+        &[
+            "base_url",
+            "model",
+            "api_key_file",
+            "mode",
+            "redact",
+            "timeout",
+            "retries",
+            "max_concurrency",
+            "max_requests_per_minute",
+            "cache_ttl",
+            "cache_size",
+            "json_mode",
+            "max_tokens",
+        ],
+    ),
     ("logging", &["level"]),
 ];
 

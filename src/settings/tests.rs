@@ -198,7 +198,7 @@ fn unknown_section_in_file_names_line_and_allowed_sections() {
         msg.ends_with(
             "agents.toml:4: unknown section [simulater]; allowed sections: collector, \
              simulator, dataset_generator, prometheus, prometheus_queries, kubernetes, \
-             anomaly_model, insights, analysis, alerts, logging"
+             anomaly_model, insights, analysis, alerts, llm, logging"
         ),
         "{msg}"
     );
@@ -258,7 +258,7 @@ fn unknown_env_vars_are_errors_naming_the_variable() {
 }
 
 /// Keys where an empty string means "not set" (no file, no user, the current context).
-const EMPTY_MEANS_UNSET: [(&str, &str); 8] = [
+const EMPTY_MEANS_UNSET: [(&str, &str); 9] = [
     ("alerts", "alertmanager_url"),
     ("alerts", "webhook_url"),
     ("prometheus", "bearer_token_file"),
@@ -267,6 +267,7 @@ const EMPTY_MEANS_UNSET: [(&str, &str); 8] = [
     ("prometheus", "ca_file"),
     ("kubernetes", "kubeconfig"),
     ("kubernetes", "context"),
+    ("llm", "api_key_file"),
 ];
 
 #[test]
@@ -519,6 +520,16 @@ fn describe_prints_one_line_per_key_and_loads_back() {
     settings.dataset_generator.evict_after = Duration::from_secs(5400);
     settings.anomaly_model.alert_threshold = 0.25;
     settings.logging.level = "k8s_monitor=debug".to_string();
+    settings.llm = LlmSettings {
+        base_url: "http://127.0.0.1:8080/v1".to_string(),
+        model: "smollm2".to_string(),
+        api_key_file: Some(PathBuf::from("/run/secrets/llm key")),
+        mode: LlmMode::On,
+        redact: false,
+        json_mode: true,
+        cache_ttl: Duration::from_secs(90),
+        ..LlmSettings::default()
+    };
 
     let text = settings.describe();
     let key_lines = text.lines().filter(|l| l.contains(" = ")).count();
@@ -541,4 +552,38 @@ fn a_single_problem_stays_on_one_line() {
     let text = err.to_string();
     assert!(text.starts_with("invalid settings: "), "{text}");
     assert!(!text.contains('\n'), "{text}");
+}
+
+#[test]
+fn llm_switches_take_on_off_and_booleans() {
+    let s = load_file(
+        "[llm]\nredact = false\njson_mode = \"on\"\nmode = \"off\"\napi_key_file = \"/k\"\n",
+    )
+    .unwrap();
+    assert!(!s.llm.redact);
+    assert!(s.llm.json_mode);
+    assert_eq!(s.llm.mode, LlmMode::Off);
+    assert_eq!(s.llm.api_key_file, Some(PathBuf::from("/k")));
+    assert_eq!(Settings::default().llm.mode, LlmMode::Auto);
+    assert!(Settings::default().llm.redact, "redaction is on by default");
+
+    let (_dir, path) = nowhere();
+    let vars = env(&[("K8S_MONITOR_LLM__REDACT", "off")]);
+    let s = load(&path, false, &vars, &Overrides::default()).unwrap();
+    assert!(!s.llm.redact);
+
+    let msg = only_problem(load_file("[llm]\nredact = \"maybe\"\n"));
+    assert!(
+        msg.ends_with(
+            "agents.toml:2: [llm] redact = \"maybe\" is not a valid choice: allowed \"on\", \
+             \"off\" (or true, false)"
+        ),
+        "{msg}"
+    );
+    let msg = only_problem(load_file("[llm]\nmode = \"sometimes\"\n"));
+    assert!(msg.ends_with("allowed auto, on, off"), "{msg}");
+    let msg = only_problem(load_file(
+        "[llm]\nbase_url = \"integrate.api.nvidia.com\"\n",
+    ));
+    assert!(msg.contains("is not a valid URL"), "{msg}");
 }

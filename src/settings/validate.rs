@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::duration::{format_duration, parse_duration_text, seconds_to_duration, DURATION_FORMS};
 use super::error::{Origin, Problem};
+use super::llm::{LlmMode, LlmSettings};
 use super::model::{
     AlertsSettings, AnalysisSettings, AnomalyModelSettings, CollectorSettings,
     DatasetGeneratorSettings, DetectorKind, InsightsSettings, LoggingSettings, Settings,
@@ -47,6 +48,7 @@ const REQUEST_TIMEOUT: DurationRange = millis(100 * MS, 300 * SECOND, "100ms..=5
 const BACKOFF: DurationRange = millis(10 * MS, 60 * SECOND, "10ms..=1m");
 const RATE_WINDOW: DurationRange = millis(SECOND, HOUR, "1s..=1h");
 const BACKFILL: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
+const CACHE_TTL: DurationRange = millis(SECOND, 7 * 24 * HOUR, "1s..=7d");
 
 /// Builds the settings, or returns every problem found (including `problems` from the layers).
 pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settings, Vec<Problem>> {
@@ -175,6 +177,7 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             duration_in(r, REQUEST_TIMEOUT)
         }),
     };
+    let llm = llm(&mut v, &d.llm);
     let logging = LoggingSettings {
         level: v.get("logging", "level", d.logging.level, filter_directive),
     };
@@ -223,6 +226,7 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             insights,
             analysis,
             alerts,
+            llm,
             logging,
         })
     } else {
@@ -324,6 +328,35 @@ fn sources(
         queries,
         kubernetes,
     )
+}
+
+/// `[llm]`.
+fn llm(v: &mut Validator<'_>, d: &LlmSettings) -> LlmSettings {
+    let s = "llm";
+    LlmSettings {
+        base_url: v.get(s, "base_url", d.base_url.clone(), url),
+        model: v.get(s, "model", d.model.clone(), non_empty_text),
+        api_key_file: v.get(s, "api_key_file", d.api_key_file.clone(), optional_path),
+        mode: v.get(s, "mode", d.mode, llm_mode),
+        redact: v.get(s, "redact", d.redact, on_off),
+        timeout: v.get(s, "timeout", d.timeout, |r| duration_in(r, REQUEST_TIMEOUT)),
+        retries: v.get(s, "retries", d.retries, |r| {
+            integer(r, 0, 10).map(|n| n as u32)
+        }),
+        max_concurrency: v.get(s, "max_concurrency", d.max_concurrency, |r| count(r, 1, 64)),
+        max_requests_per_minute: v.get(
+            s,
+            "max_requests_per_minute",
+            d.max_requests_per_minute,
+            |r| integer(r, 1, 10_000).map(|n| n as u32),
+        ),
+        cache_ttl: v.get(s, "cache_ttl", d.cache_ttl, |r| duration_in(r, CACHE_TTL)),
+        cache_size: v.get(s, "cache_size", d.cache_size, |r| count(r, 1, 1_000_000)),
+        json_mode: v.get(s, "json_mode", d.json_mode, on_off),
+        max_tokens: v.get(s, "max_tokens", d.max_tokens, |r| {
+            integer(r, 16, 32_768).map(|n| n as u32)
+        }),
+    }
 }
 
 struct Validator<'a> {
@@ -517,6 +550,40 @@ fn promql(raw: &RawValue) -> Result<String, String> {
         return Err("has unbalanced brackets: expected a PromQL query".to_string());
     }
     Ok(s.to_string())
+}
+
+fn non_empty_text(raw: &RawValue) -> Result<String, String> {
+    let s = text(raw)?.trim();
+    if s.is_empty() {
+        return Err("is empty".to_string());
+    }
+    Ok(s.to_string())
+}
+
+/// "on" or "off"; `true`/`false` too (TOML booleans or text), as a switch reads naturally so.
+fn on_off(raw: &RawValue) -> Result<bool, String> {
+    const ALLOWED: &str = "allowed \"on\", \"off\" (or true, false)";
+    let s = match raw {
+        RawValue::Other {
+            type_name: "a boolean",
+            text,
+        } => text.as_str(),
+        RawValue::Str(s) | RawValue::Text(s) => s.as_str(),
+        other => return Err(format!("{}: {ALLOWED}", wrong_type("a string", other))),
+    };
+    match s.trim() {
+        "on" | "true" => Ok(true),
+        "off" | "false" => Ok(false),
+        _ => Err(format!("is not a valid choice: {ALLOWED}")),
+    }
+}
+
+fn llm_mode(raw: &RawValue) -> Result<LlmMode, String> {
+    let s = text(raw)?;
+    LlmMode::ALL
+        .into_iter()
+        .find(|m| m.as_str() == s)
+        .ok_or_else(|| "is not a valid choice: allowed auto, on, off".to_string())
 }
 
 fn source_kind(raw: &RawValue) -> Result<SourceKind, String> {

@@ -1,5 +1,5 @@
 //! Integration tests: drive the real `k8s-monitor` binary in temporary directories, on the
-//! built-in simulator and hand-made files only (no network).
+//! built-in simulator and hand-made files only (no network beyond 127.0.0.1).
 //!
 //! One test binary with a module per concern, so cargo links once and the tests share the
 //! helpers in [`harness`].
@@ -14,6 +14,7 @@ mod generate;
 mod harness;
 mod kubernetes;
 mod legacy;
+mod llm;
 mod model;
 mod nab;
 mod nab_eval;
