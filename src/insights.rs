@@ -21,6 +21,9 @@ pub struct PodIncident {
     /// Summary and root cause.
     pub explanation: String,
     pub recommendation: Vec<Step>,
+    /// The LLM's explanation (names restored), when one answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<crate::llm::Explanation>,
 }
 
 /// One insights entry as written: the pod's latest verdict and, while it is part of an open

@@ -1,15 +1,21 @@
 //! Analysis: the Anomaly Detection agent's actor. Each scoring pass goes through the incident
-//! tracker; transitions are journalled to `incidents.jsonl` and logged, and the pass goes on to
-//! the insights writer with the explanation and recommendation of every pod in an open incident.
+//! tracker; transitions are journalled to `incidents.jsonl`, logged and sent to the alerter, and
+//! the pass goes on to the insights writer with the explanation and recommendation of every pod
+//! in an open incident. When an LLM is configured, each new incident is also sent to it (as a
+//! future on this actor's arbiter); its answer is attached when it comes, and the rule-based
+//! explanation stays on any failure.
 
 use super::alerter::NotifyIncidents;
 use super::insights_writer::PublishScores;
 use super::Shutdown;
-use crate::analysis::{IncidentJournal, IncidentTracker, Transition};
+use crate::analysis::llm_request::{evidence_document, sensitive_names, signature};
+use crate::analysis::{IncidentEvent, IncidentJournal, IncidentTracker, Transition};
 use crate::features::PodKey;
 use crate::insights::PodIncident;
+use crate::llm::LlmExplainer;
 use actix::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub struct Analysis {
     tracker: IncidentTracker,
@@ -17,7 +23,10 @@ pub struct Analysis {
     insights: Recipient<PublishScores>,
     /// The alert sinks, when any is configured.
     alerter: Option<Recipient<NotifyIncidents>>,
+    /// The LLM explainer, when configured.
+    llm: Option<Arc<LlmExplainer>>,
     journal_failing: bool,
+    llm_failing: bool,
 }
 
 impl Analysis {
@@ -28,13 +37,91 @@ impl Analysis {
         journal: Option<IncidentJournal>,
         insights: Recipient<PublishScores>,
         alerter: Option<Recipient<NotifyIncidents>>,
+        llm: Option<Arc<LlmExplainer>>,
     ) -> Analysis {
         Analysis {
             tracker,
             journal,
             insights,
             alerter,
+            llm,
             journal_failing: false,
+            llm_failing: false,
+        }
+    }
+
+    /// Journals and logs transitions.
+    fn record(&mut self, events: &[IncidentEvent]) {
+        for e in events {
+            let i = &e.incident;
+            match e.event {
+                Transition::Opened => tracing::warn!(
+                    incident = %i.id,
+                    kind = i.kind.as_str(),
+                    severity = ?i.severity,
+                    pods = i.pods.len(),
+                    "incident opened: {}",
+                    i.explanation.summary
+                ),
+                Transition::Updated => tracing::info!(
+                    incident = %i.id,
+                    kind = i.kind.as_str(),
+                    severity = ?i.severity,
+                    pods = i.pods.len(),
+                    "incident updated"
+                ),
+                Transition::Resolved => tracing::info!(incident = %i.id, "incident resolved"),
+            }
+        }
+        if let Some(journal) = self.journal.as_mut() {
+            match journal.append(events) {
+                Ok(()) if self.journal_failing => {
+                    tracing::info!("appending to the incident journal works again");
+                    self.journal_failing = false;
+                }
+                Ok(()) => {}
+                Err(e) if !self.journal_failing => {
+                    tracing::error!(error = %e, "cannot append to the incident journal");
+                    self.journal_failing = true;
+                }
+                Err(_) => {}
+            }
+        }
+    }
+
+    /// Asks the LLM about each newly opened incident.
+    fn ask_llm(&self, events: &[IncidentEvent], ctx: &mut Context<Self>) {
+        let Some(llm) = &self.llm else { return };
+        for e in events.iter().filter(|e| e.event == Transition::Opened) {
+            let (llm, id) = (llm.clone(), e.incident.id.clone());
+            let (sig, doc, names) = (
+                signature(&e.incident),
+                evidence_document(&e.incident),
+                sensitive_names(&e.incident),
+            );
+            let ask = async move { (id, llm.explain(&sig, doc, &names).await) };
+            ctx.spawn(ask.into_actor(self).map(|(id, answer), act, _ctx| match answer {
+                Ok(explanation) => {
+                    if act.llm_failing {
+                        tracing::info!("LLM explanations work again");
+                        act.llm_failing = false;
+                    }
+                    if let Some(event) = act.tracker.attach_llm(&id, explanation) {
+                        tracing::info!(incident = %id, "LLM explanation attached");
+                        act.record(std::slice::from_ref(&event));
+                    }
+                }
+                Err(e) => {
+                    if !act.llm_failing {
+                        tracing::warn!(
+                            incident = %id,
+                            error = %e,
+                            "LLM explanation failed; the rule-based explanation stands                              (logged once until one succeeds)"
+                        );
+                        act.llm_failing = true;
+                    }
+                }
+            }));
         }
     }
 
@@ -52,6 +139,7 @@ impl Analysis {
                         incident.explanation.summary, incident.explanation.root_cause
                     ),
                     recommendation: incident.explanation.steps.clone(),
+                    llm: incident.llm.clone(),
                 };
                 // A pod in two incidents shows the more severe one.
                 match self.tracker.incident_of(&incident.namespace, pod) {
@@ -79,44 +167,11 @@ impl Supervised for Analysis {
 impl Handler<PublishScores> for Analysis {
     type Result = ();
 
-    fn handle(&mut self, msg: PublishScores, _ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: PublishScores, ctx: &mut Context<Self>) {
         let _span = tracing::debug_span!("analyse", scores = msg.scores.len()).entered();
         let events = self.tracker.observe(&msg.scores, &msg.evicted);
-        for e in &events {
-            let i = &e.incident;
-            match e.event {
-                Transition::Opened => tracing::warn!(
-                    incident = %i.id,
-                    kind = i.kind.as_str(),
-                    severity = ?i.severity,
-                    pods = i.pods.len(),
-                    "incident opened: {}",
-                    i.explanation.summary
-                ),
-                Transition::Updated => tracing::info!(
-                    incident = %i.id,
-                    kind = i.kind.as_str(),
-                    severity = ?i.severity,
-                    pods = i.pods.len(),
-                    "incident updated"
-                ),
-                Transition::Resolved => tracing::info!(incident = %i.id, "incident resolved"),
-            }
-        }
-        if let Some(journal) = self.journal.as_mut() {
-            match journal.append(&events) {
-                Ok(()) if self.journal_failing => {
-                    tracing::info!("appending to the incident journal works again");
-                    self.journal_failing = false;
-                }
-                Ok(()) => {}
-                Err(e) if !self.journal_failing => {
-                    tracing::error!(error = %e, "cannot append to the incident journal");
-                    self.journal_failing = true;
-                }
-                Err(_) => {}
-            }
-        }
+        self.record(&events);
+        self.ask_llm(&events, ctx);
         if let (Some(alerter), false) = (&self.alerter, events.is_empty()) {
             alerter.do_send(NotifyIncidents(events));
         }

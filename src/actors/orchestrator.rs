@@ -13,6 +13,7 @@ use super::Shutdown;
 use crate::alerts::AlertClient;
 use crate::analysis::{IncidentJournal, IncidentTracker};
 use crate::clock::Clock;
+use crate::llm::{LlmActivation, LlmExplainer};
 use crate::pipeline::ScoringPipeline;
 use crate::settings::Settings;
 use crate::source::MetricsSource;
@@ -60,6 +61,7 @@ pub async fn run(
     };
     let alerter = alerter_from_settings(&settings);
     let analysis_alerter = alerter.clone().map(|a| a.recipient());
+    let llm = llm_from_settings(&settings);
     let tracker_settings = settings.analysis.clone();
     let analysis_insights = insights.clone().recipient();
     let analysis = Supervisor::start(move |_| {
@@ -68,6 +70,7 @@ pub async fn run(
             journal,
             analysis_insights,
             analysis_alerter,
+            llm,
         )
     });
 
@@ -107,6 +110,36 @@ pub async fn run(
     }
     tracing::info!("stopped cleanly");
     Ok(())
+}
+
+/// The LLM explainer, when `[llm]` turns it on (the reason it is off is logged).
+fn llm_from_settings(settings: &Settings) -> Option<Arc<LlmExplainer>> {
+    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
+    match LlmActivation::from_settings(&settings.llm, &env) {
+        Ok(LlmActivation::On(config)) => match LlmExplainer::new(&config) {
+            Ok(explainer) => {
+                tracing::info!(
+                    base_url = %config.base_url,
+                    model = %config.model,
+                    redact = config.redact,
+                    "LLM explanations on"
+                );
+                Some(Arc::new(explainer))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "LLM explanations off: cannot build the client");
+                None
+            }
+        },
+        Ok(LlmActivation::Off { reason }) => {
+            tracing::info!(%reason, "LLM explanations off; incidents get the rule-based explanation");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "LLM explanations off");
+            None
+        }
+    }
 }
 
 /// The alerter, when a sink is configured (and its HTTP client could be built).

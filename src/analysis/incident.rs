@@ -50,6 +50,9 @@ pub struct Incident {
     pub related_events: Vec<String>,
     /// The rule-based explanation and remediation.
     pub explanation: Explanation,
+    /// The LLM's explanation, when one is configured and answered usefully.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<crate::llm::Explanation>,
 }
 
 fn is_zero(n: &u32) -> bool {

@@ -6,6 +6,7 @@
 
 pub mod incident;
 pub mod journal;
+pub mod llm_request;
 pub mod recommend;
 pub mod tracker;
 pub mod workload;

@@ -43,6 +43,22 @@ impl IncidentTracker {
         self.open.values()
     }
 
+    /// Attaches the LLM's explanation to an open incident: the "updated" transition, or `None`
+    /// when the incident is gone.
+    pub fn attach_llm(
+        &mut self,
+        id: &str,
+        explanation: crate::llm::Explanation,
+    ) -> Option<IncidentEvent> {
+        let incident = self.open.values_mut().find(|i| i.id == id)?;
+        incident.llm = Some(explanation);
+        Some(IncidentEvent {
+            event: Transition::Updated,
+            at: incident.updated_at,
+            incident: incident.clone(),
+        })
+    }
+
     /// The open incident a pod is part of, most severe first.
     pub fn incident_of(&self, namespace: &str, pod: &str) -> Option<&Incident> {
         self.open
@@ -169,6 +185,7 @@ fn new_incident(s: &PodScore, kind: AnomalyType, workload: Workload) -> Incident
         evidence: Vec::new(),
         context: s.context.clone(),
         related_events: Vec::new(),
+        llm: None,
     }
 }
 

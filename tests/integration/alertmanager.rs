@@ -112,6 +112,7 @@ fn an_incident_raises_an_alert_in_alertmanager_that_resolves_when_the_pod_recove
                 Some(IncidentJournal::open(&system_dir.join("incidents.jsonl")).unwrap()),
                 insights.recipient(),
                 Some(alerter.recipient()),
+                None,
             )
             .start();
             loop {

@@ -746,3 +746,61 @@ fn llm_real_model() {
         }
     }
 }
+
+/// The daemon with an LLM: a new incident is sent redacted, and the answer, names restored,
+/// lands in the insights beside the rule-based explanation.
+#[test]
+fn the_daemon_attaches_the_llm_explanation_and_sends_no_real_name() {
+    use crate::harness::{read_insights, wait_until, Daemon};
+
+    let server = Server::always(Reply::answer(json!({
+        "summary": "<pod-1> in <namespace-1> keeps crashing",
+        "root_cause": "The new version of <workload-1> fails at start-up.",
+        "steps": ["kubectl -n <namespace-1> logs <pod-1> --previous"],
+        "risk": "high"
+    })));
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("agents.toml"),
+        format!(
+            "[llm]\nbase_url = \"{}\"\nmodel = \"test-model\"\nmode = \"on\"\n",
+            server.url
+        ),
+    )
+    .unwrap();
+    let mut daemon = Daemon::run_fast(d, "daemon.log", &[]);
+    let entry = wait_until(Duration::from_secs(90), "an LLM explanation", || {
+        daemon.assert_alive();
+        read_insights(d)?
+            .into_iter()
+            .find(|e| e.get("llm").is_some())
+    });
+    let pod = entry["pod"].as_str().unwrap();
+    let namespace = entry["namespace"].as_str().unwrap();
+    let llm = &entry["llm"];
+    assert_eq!(
+        llm["summary"],
+        format!("{pod} in {namespace} keeps crashing"),
+        "{entry}"
+    );
+    assert_eq!(
+        llm["steps"][0],
+        format!("kubectl -n {namespace} logs {pod} --previous")
+    );
+    assert_eq!(llm["risk"], "high");
+    // The rule-based explanation stays beside it.
+    assert!(entry["recommendation"].is_array(), "{entry}");
+    let workload = entry["workload"].as_str().unwrap();
+    let node = entry["node"].as_str().unwrap();
+    for request in server.requests() {
+        for name in [pod, namespace, workload, node] {
+            assert!(
+                !request.body.contains(name),
+                "{name} left the machine: {}",
+                request.body
+            );
+        }
+    }
+    daemon.terminate(Duration::from_secs(20));
+}
