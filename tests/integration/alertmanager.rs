@@ -1,7 +1,8 @@
 //! The alert sinks against a real Alertmanager (Debian's `prometheus-alertmanager`, which
 //! `.ci/run` installs), started on 127.0.0.1 with no cluster port: the analysis and alerter
 //! actors get a pod's anomalous scores, the alert appears in Alertmanager with its labels, and
-//! it resolves when the pod's scores are normal again (queried back through its API).
+//! it resolves when the pod's scores are normal again (queried back through its API). The
+//! webhook sink posts to a loopback receiver at the same time.
 
 use crate::harness::{free_port, http_get, wait_until, Daemon};
 use actix::prelude::*;
@@ -53,6 +54,45 @@ fn start_alertmanager(dir: &Path, port: u16) -> Daemon {
     daemon
 }
 
+/// A loopback webhook receiver: answers 200 and keeps every JSON body posted.
+fn capture_server() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let posts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = posts.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if reader.read_exact(&mut body).is_ok() {
+                if let Ok(json) = serde_json::from_slice(&body) {
+                    seen.lock().unwrap().push(json);
+                }
+            }
+            let mut stream = stream;
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+    (url, posts)
+}
+
 fn score(pod: &str, at: chrono::DateTime<Utc>, anomalous: bool) -> PodScore {
     PodScore {
         timestamp: at,
@@ -93,9 +133,10 @@ fn an_incident_raises_an_alert_in_alertmanager_that_resolves_when_the_pod_recove
     let addr = format!("127.0.0.1:{port}");
     let pod = "fraud-check-45zhqtbmvv-wkqxt";
 
+    let (webhook_url, webhook_posts) = capture_server();
     let settings = AlertsSettings {
         alertmanager_url: Some(format!("http://{addr}")),
-        webhook_url: None,
+        webhook_url: Some(webhook_url),
         resend_interval: Duration::from_secs(1),
         max_per_minute: 30,
         timeout: Duration::from_secs(5),
@@ -167,6 +208,22 @@ fn an_incident_raises_an_alert_in_alertmanager_that_resolves_when_the_pod_recove
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].to_string())
         .collect();
     assert_eq!(events, ["\"opened\"", "\"resolved\""], "{journal}");
+    // The webhook got the opening and the resolution, Slack-style.
+    let posts = wait_until(Duration::from_secs(10), "two webhook posts", || {
+        let posts = webhook_posts.lock().unwrap().clone();
+        (posts.len() >= 2).then_some(posts)
+    });
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[0]["event"], "opened");
+    assert!(
+        posts[0]["text"].as_str().unwrap().contains(pod),
+        "{posts:?}"
+    );
+    assert!(posts[0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("kubectl -n payments"));
+    assert_eq!(posts[1]["event"], "resolved");
     drop(to_actors);
     system.join().unwrap();
 }
