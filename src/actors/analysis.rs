@@ -135,7 +135,7 @@ impl Analysis {
                     incident_kind: incident.kind.as_str().to_string(),
                     since: part.since,
                     explanation: format!(
-                        "{} {}",
+                        "{}. {}",
                         incident.explanation.summary, incident.explanation.root_cause
                     ),
                     recommendation: incident.explanation.steps.clone(),
