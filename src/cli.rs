@@ -28,7 +28,7 @@ pub enum Command {
     /// Run the monitoring daemon: collect, build features, score, write insights.
     Run(RunArgs),
     /// Collect only: append one row per pod per interval to the CSV (no scoring).
-    Collect(CollectArgs),
+    Collect(CollectionArgs),
     /// Write a labelled simulated data set (CSV + labels.json) as fast as the disk allows.
     Generate(GenerateArgs),
     /// Serve the simulated cluster to Prometheus: cAdvisor and kube-state-metrics metrics at
@@ -83,8 +83,9 @@ impl ConfigArgs {
     }
 }
 
+/// The collection flags `run` and `collect` share (the original system's names).
 #[derive(Debug, Args)]
-pub struct RunArgs {
+pub struct CollectionArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Prometheus base URL [default: http://localhost:8082]
@@ -96,37 +97,7 @@ pub struct RunArgs {
     /// Seconds between two collections, or a duration like "5s" [default: 5]
     #[arg(long, value_name = "SECONDS")]
     pub generator_interval: Option<String>,
-    /// CSV the collector appends to and the dataset generator watches [default: data/pod_metrics.csv]
-    #[arg(long, value_name = "FILE")]
-    pub output_file: Option<PathBuf>,
-    /// Seconds between two scoring passes, or a duration like "10s" [default: 10]
-    #[arg(long, value_name = "SECONDS")]
-    pub watch_interval: Option<String>,
-    /// Probability at or above which a pod is reported anomalous, in (0, 1) [default: 0.7]
-    #[arg(long, value_name = "P")]
-    pub alert_threshold: Option<f64>,
-    /// Where metrics come from [default: simulator]
-    #[arg(long, value_enum)]
-    pub source: Option<SourceArg>,
-    /// Print the effective settings and exit.
-    #[arg(long)]
-    pub print_config: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct CollectArgs {
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    /// Prometheus base URL [default: http://localhost:8082]
-    #[arg(long, value_name = "URL")]
-    pub prometheus_url: Option<String>,
-    /// Namespace to watch, or "all" [default: monitoring]
-    #[arg(long, value_name = "NAME")]
-    pub namespace: Option<String>,
-    /// Seconds between two collections, or a duration like "5s" [default: 5]
-    #[arg(long, value_name = "SECONDS")]
-    pub generator_interval: Option<String>,
-    /// CSV the rows are appended to [default: data/pod_metrics.csv]
+    /// CSV the collector appends to (and `run`'s dataset generator watches) [default: data/pod_metrics.csv]
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
     /// Where metrics come from [default: simulator]
@@ -137,21 +108,7 @@ pub struct CollectArgs {
     pub print_config: bool,
 }
 
-impl RunArgs {
-    pub fn overrides(&self) -> crate::settings::Overrides {
-        crate::settings::Overrides {
-            prometheus_url: self.prometheus_url.clone(),
-            namespace: self.namespace.clone(),
-            generator_interval: self.generator_interval.clone(),
-            output_file: self.output_file.clone(),
-            watch_interval: self.watch_interval.clone(),
-            alert_threshold: self.alert_threshold,
-            source: self.source.map(|s| s.as_str().to_string()),
-        }
-    }
-}
-
-impl CollectArgs {
+impl CollectionArgs {
     pub fn overrides(&self) -> crate::settings::Overrides {
         crate::settings::Overrides {
             prometheus_url: self.prometheus_url.clone(),
@@ -161,6 +118,28 @@ impl CollectArgs {
             watch_interval: None,
             alert_threshold: None,
             source: self.source.map(|s| s.as_str().to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub collection: CollectionArgs,
+    /// Seconds between two scoring passes, or a duration like "10s" [default: 10]
+    #[arg(long, value_name = "SECONDS")]
+    pub watch_interval: Option<String>,
+    /// Probability at or above which a pod is reported anomalous, in (0, 1) [default: 0.7]
+    #[arg(long, value_name = "P")]
+    pub alert_threshold: Option<f64>,
+}
+
+impl RunArgs {
+    pub fn overrides(&self) -> crate::settings::Overrides {
+        crate::settings::Overrides {
+            watch_interval: self.watch_interval.clone(),
+            alert_threshold: self.alert_threshold,
+            ..self.collection.overrides()
         }
     }
 }
@@ -376,7 +355,10 @@ mod tests {
             panic!("not run")
         };
         assert_eq!(run.alert_threshold, Some(0.8));
-        assert_eq!(run.generator_interval.as_deref(), Some("5"));
+        assert_eq!(run.collection.generator_interval.as_deref(), Some("5"));
+        let o = run.overrides();
+        assert_eq!(o.prometheus_url.as_deref(), Some("http://prom:9090"));
+        assert_eq!(o.watch_interval.as_deref(), Some("10"));
     }
 
     fn eval(args: &[&str]) -> Result<EvalArgs, String> {

@@ -17,6 +17,7 @@ pub mod actors;
 pub mod alerts;
 pub mod analysis;
 pub mod atomic_file;
+pub mod backoff;
 pub mod cli;
 pub mod clock;
 pub mod commands;

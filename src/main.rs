@@ -12,9 +12,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Run(args) => daemon(
-            &args.config,
+            &args.collection.config,
             &args.overrides(),
-            args.print_config,
+            args.collection.print_config,
             Agents::All,
         ),
         Command::Collect(args) => daemon(

@@ -81,13 +81,7 @@ pub async fn run(
         DatasetGenerator::new(options, generator_model, generator_insights)
     });
 
-    let csv_path = settings.collector.output_file.clone();
-    let writer = Supervisor::start(move |_| CsvWriter::new(&csv_path));
-
-    let interval = settings.collector.generator_interval;
-    let sink = writer.clone().recipient();
-    let collector =
-        Supervisor::start(move |_| Collector::new(source, interval, sink, clock.clone()));
+    let (collector, writer) = start_collection(&settings, source, clock);
 
     tracing::info!(
         csv = %settings.collector.output_file.display(),
@@ -157,18 +151,28 @@ fn alerter_from_settings(settings: &Settings) -> Option<Addr<Alerter>> {
     }
 }
 
-/// The collector and the CSV writer alone, until a termination signal.
-async fn run_collection(
-    settings: Settings,
+/// The CSV writer, then the collector feeding it, both supervised.
+fn start_collection(
+    settings: &Settings,
     source: Box<dyn MetricsSource>,
     clock: Arc<dyn Clock>,
-) -> anyhow::Result<()> {
+) -> (Addr<Collector>, Addr<CsvWriter>) {
     let csv_path = settings.collector.output_file.clone();
     let writer = Supervisor::start(move |_| CsvWriter::new(&csv_path));
     let interval = settings.collector.generator_interval;
     let sink = writer.clone().recipient();
     let collector =
         Supervisor::start(move |_| Collector::new(source, interval, sink, clock.clone()));
+    (collector, writer)
+}
+
+/// The collector and the CSV writer alone, until a termination signal.
+async fn run_collection(
+    settings: Settings,
+    source: Box<dyn MetricsSource>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<()> {
+    let (collector, writer) = start_collection(&settings, source, clock);
     tracing::info!(
         csv = %settings.collector.output_file.display(),
         "k8s-monitor collecting; Ctrl-C to stop"

@@ -12,12 +12,11 @@
 use super::config::{ApiKey, LlmConfig};
 use super::error::ExplainError;
 use super::rate_limit::RateLimiter;
+use crate::backoff::{error_chain, Backoff};
 use crate::clock::Clock;
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
@@ -45,15 +44,13 @@ pub struct LlmClient {
     api_key: Option<ApiKey>,
     timeout: Duration,
     retries: u32,
-    retry_backoff: Duration,
     max_retry_after: Duration,
     json_mode: bool,
     max_tokens: u32,
     temperature: f64,
     in_flight: Semaphore,
     rate: RateLimiter,
-    /// Jitter only: seeded per process so that daemons restarted together spread out.
-    jitter: Mutex<ChaCha8Rng>,
+    backoff: Backoff,
 }
 
 /// A failed attempt, and the server's `Retry-After` if it gave one.
@@ -107,14 +104,13 @@ impl LlmClient {
             api_key: config.api_key.clone(),
             timeout: config.timeout,
             retries: config.retries,
-            retry_backoff: config.retry_backoff,
             max_retry_after: config.max_retry_after,
             json_mode: config.json_mode,
             max_tokens: config.max_tokens,
             temperature: config.temperature,
             in_flight: Semaphore::new(config.max_concurrency.max(1)),
             rate: RateLimiter::new(config.max_requests_per_minute, clock),
-            jitter: Mutex::new(ChaCha8Rng::seed_from_u64(process_seed())),
+            backoff: Backoff::new(config.retry_backoff),
         })
     }
 
@@ -190,12 +186,7 @@ impl LlmClient {
 
     /// `retry_backoff · 2^attempt`, plus up to half of that at random.
     fn backoff(&self, attempt: u32) -> Duration {
-        let base = self.retry_backoff.saturating_mul(1 << attempt.min(16));
-        let jitter = match self.jitter.lock() {
-            Ok(mut rng) => rng.random_range(0.0..0.5),
-            Err(_) => 0.25,
-        };
-        base + base.mul_f64(jitter)
+        self.backoff.delay(attempt)
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> ExplainError {
@@ -285,29 +276,6 @@ fn snippet(bytes: &[u8]) -> String {
         short.push('…');
     }
     short
-}
-
-/// Different for every process and start.
-fn process_seed() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    nanos ^ (u64::from(std::process::id()) << 32)
-}
-
-/// An error and its causes on one line (reqwest hides the useful part in `source`).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let c_text = c.to_string();
-        if !text.contains(&c_text) {
-            text.push_str(": ");
-            text.push_str(&c_text);
-        }
-        cause = c.source();
-    }
-    text
 }
 
 #[cfg(test)]

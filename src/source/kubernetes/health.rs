@@ -5,6 +5,7 @@
 //! rejected (401), access forbidden (403: RBAC), and failing (any other error answer). A state
 //! is logged when it begins or changes kind (WARN) and when it ends (INFO), never per attempt.
 
+use crate::backoff::error_chain;
 use chrono::{DateTime, Utc};
 use kube::runtime::watcher;
 
@@ -120,21 +121,6 @@ pub fn classify_watch(e: &watcher::Error) -> Option<Problem> {
             message: e.to_string(),
         }),
     }
-}
-
-/// An error with its causes, each said once.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let c_text = c.to_string();
-        if !text.contains(&c_text) {
-            text.push_str(": ");
-            text.push_str(&c_text);
-        }
-        cause = c.source();
-    }
-    text
 }
 
 /// Logs the state of one thing (the API server, the events watch, the metrics API) when it

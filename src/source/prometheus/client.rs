@@ -2,12 +2,10 @@
 //! jitter. Answers are parsed by [`super::response`].
 
 use super::response::{self, AnswerError, Series};
+use crate::backoff::{error_chain, Backoff};
 use crate::settings::{PrometheusAuth, PrometheusSettings};
 use chrono::{DateTime, Utc};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::Duration;
 
 /// Building the client failed: a credential or CA file could not be used.
@@ -74,9 +72,7 @@ pub struct PrometheusClient {
     base_url: String,
     credentials: Credentials,
     retries: u32,
-    retry_backoff: Duration,
-    /// Jitter only: seeded per process so that daemons restarted together spread out.
-    jitter: Mutex<ChaCha8Rng>,
+    backoff: Backoff,
 }
 
 fn read_secret(what: &'static str, path: &PathBuf) -> Result<String, BuildClientError> {
@@ -134,8 +130,7 @@ impl PrometheusClient {
             base_url: base_url.trim_end_matches('/').to_string(),
             credentials,
             retries: settings.retries,
-            retry_backoff: settings.retry_backoff,
-            jitter: Mutex::new(ChaCha8Rng::seed_from_u64(process_seed())),
+            backoff: Backoff::new(settings.retry_backoff),
         })
     }
 
@@ -195,12 +190,7 @@ impl PrometheusClient {
     /// `retry_backoff · 2^attempt`, plus up to half of that at random so that many daemons
     /// restarted together do not retry in lock-step.
     fn backoff(&self, attempt: u32) -> Duration {
-        let base = self.retry_backoff.saturating_mul(1 << attempt.min(16));
-        let jitter = match self.jitter.lock() {
-            Ok(mut rng) => rng.random_range(0.0..0.5),
-            Err(_) => 0.25,
-        };
-        base + base.mul_f64(jitter)
+        self.backoff.delay(attempt)
     }
 
     async fn get_once(
@@ -241,31 +231,8 @@ impl PrometheusClient {
     }
 }
 
-/// Different for every process and start.
-fn process_seed() -> u64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    nanos ^ (u64::from(std::process::id()) << 32)
-}
-
 fn unix(t: DateTime<Utc>) -> String {
     format!("{:.3}", t.timestamp_millis() as f64 / 1000.0)
-}
-
-/// An error and its causes on one line (reqwest hides the useful part in `source`).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let c_text = c.to_string();
-        if !text.contains(&c_text) {
-            text.push_str(": ");
-            text.push_str(&c_text);
-        }
-        cause = c.source();
-    }
-    text
 }
 
 #[cfg(test)]
