@@ -25,6 +25,23 @@ fn prometheus_binary() -> PathBuf {
         )
 }
 
+/// `simulate` started from `cmd`, and the address it printed.
+fn start_simulator(cmd: Command, dir: &Path) -> (Daemon, String) {
+    let simulator = Daemon::spawn(cmd, &dir.join("simulate.log"));
+    let target = wait_until(Duration::from_secs(20), "the simulator's address", || {
+        let log = simulator.log_text();
+        Some(
+            log.split("listening on ")
+                .nth(1)?
+                .lines()
+                .next()?
+                .trim()
+                .to_string(),
+        )
+    });
+    (simulator, target)
+}
+
 /// A Prometheus on 127.0.0.1 scraping `target` every second, storing in `dir`.
 fn start_prometheus(dir: &Path, port: u16, target: &str, log_name: &str) -> Daemon {
     start_prometheus_with(dir, port, target, log_name, None)
@@ -160,18 +177,7 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
             "--start",
             &start,
         ]);
-    let mut simulator = Daemon::spawn(sim_cmd, &dir.join("simulate.log"));
-    let target = wait_until(Duration::from_secs(20), "the simulator's address", || {
-        let log = simulator.log_text();
-        Some(
-            log.split("listening on ")
-                .nth(1)?
-                .lines()
-                .next()?
-                .trim()
-                .to_string(),
-        )
-    });
+    let (mut simulator, target) = start_simulator(sim_cmd, dir);
     let port = free_port();
     let mut prometheus = start_prometheus(dir, port, &target, "prometheus.log");
 
@@ -447,18 +453,7 @@ fn collects_over_tls_with_a_custom_ca_and_basic_auth_and_names_a_wrong_password(
         "--step",
         "1s",
     ]);
-    let mut simulator = Daemon::spawn(sim_cmd, &dir.join("simulate.log"));
-    let target = wait_until(Duration::from_secs(20), "the simulator's address", || {
-        let log = simulator.log_text();
-        Some(
-            log.split("listening on ")
-                .nth(1)?
-                .lines()
-                .next()?
-                .trim()
-                .to_string(),
-        )
-    });
+    let (mut simulator, target) = start_simulator(sim_cmd, dir);
     let port = free_port();
     let web = dir.join("web.yml");
     let _prometheus = start_prometheus_with(dir, port, &target, "prometheus.log", Some(&web));
