@@ -7,15 +7,14 @@
 
 use super::alerter::NotifyIncidents;
 use super::insights_writer::PublishScores;
+use super::llm_explainer::ExplainIncident;
 use super::Shutdown;
 use crate::analysis::llm_request::{evidence_document, sensitive_names, signature};
 use crate::analysis::{IncidentEvent, IncidentJournal, IncidentTracker, Transition};
 use crate::features::PodKey;
 use crate::insights::PodIncident;
-use crate::llm::LlmExplainer;
 use actix::prelude::*;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 pub struct Analysis {
     tracker: IncidentTracker,
@@ -23,8 +22,8 @@ pub struct Analysis {
     insights: Recipient<PublishScores>,
     /// The alert sinks, when any is configured.
     alerter: Option<Recipient<NotifyIncidents>>,
-    /// The LLM explainer, when configured.
-    llm: Option<Arc<LlmExplainer>>,
+    /// The LLM explainer agent, when configured.
+    llm: Option<Recipient<ExplainIncident>>,
     journal_failing: bool,
     llm_failing: bool,
 }
@@ -37,7 +36,7 @@ impl Analysis {
         journal: Option<IncidentJournal>,
         insights: Recipient<PublishScores>,
         alerter: Option<Recipient<NotifyIncidents>>,
-        llm: Option<Arc<LlmExplainer>>,
+        llm: Option<Recipient<ExplainIncident>>,
     ) -> Analysis {
         Analysis {
             tracker,
@@ -93,13 +92,20 @@ impl Analysis {
     fn ask_llm(&self, events: &[IncidentEvent], ctx: &mut Context<Self>) {
         let Some(llm) = &self.llm else { return };
         for e in events.iter().filter(|e| e.event == Transition::Opened) {
-            let (llm, id) = (llm.clone(), e.incident.id.clone());
-            let (sig, doc, names) = (
-                signature(&e.incident),
-                evidence_document(&e.incident),
-                sensitive_names(&e.incident),
-            );
-            let ask = async move { (id, llm.explain(&sig, doc, &names).await) };
+            let id = e.incident.id.clone();
+            let request = ExplainIncident {
+                signature: signature(&e.incident),
+                document: evidence_document(&e.incident),
+                names: sensitive_names(&e.incident),
+            };
+            let ask = llm.send(request);
+            let ask = async move {
+                let answer = match ask.await {
+                    Ok(answer) => answer.map_err(|e| e.to_string()),
+                    Err(mailbox) => Err(format!("the LLM explainer is gone: {mailbox}")),
+                };
+                (id, answer)
+            };
             ctx.spawn(ask.into_actor(self).map(|(id, answer), act, _ctx| match answer {
                 Ok(explanation) => {
                     if act.llm_failing {

@@ -12,6 +12,7 @@ pub mod csv_writer;
 pub mod dataset_generator;
 
 pub mod insights_writer;
+pub mod llm_explainer;
 pub mod orchestrator;
 
 /// Asks an actor to finish its work (flush, persist) before the daemon exits.

@@ -9,11 +9,12 @@ use super::collector::Collector;
 use super::csv_writer::CsvWriter;
 use super::dataset_generator::{DatasetGenerator, DatasetGeneratorOptions};
 use super::insights_writer::InsightsWriter;
+use super::llm_explainer::LlmExplainerActor;
 use super::Shutdown;
 use crate::alerts::AlertClient;
 use crate::analysis::{IncidentJournal, IncidentTracker};
 use crate::clock::Clock;
-use crate::llm::{LlmActivation, LlmExplainer};
+use crate::llm::LlmExplainer;
 use crate::pipeline::ScoringPipeline;
 use crate::settings::Settings;
 use crate::source::MetricsSource;
@@ -39,6 +40,7 @@ pub async fn run(
     source: Box<dyn MetricsSource>,
     clock: Arc<dyn Clock>,
     agents: Agents,
+    llm: Option<LlmExplainer>,
 ) -> anyhow::Result<()> {
     if agents == Agents::CollectOnly {
         return run_collection(settings, source, clock).await;
@@ -61,7 +63,7 @@ pub async fn run(
     };
     let alerter = alerter_from_settings(&settings);
     let analysis_alerter = alerter.clone().map(|a| a.recipient());
-    let llm = llm_from_settings(&settings);
+    let llm = llm.map(|explainer| LlmExplainerActor::new(explainer).start());
     let tracker_settings = settings.analysis.clone();
     let analysis_insights = insights.clone().recipient();
     let analysis = Supervisor::start(move |_| {
@@ -70,7 +72,7 @@ pub async fn run(
             journal,
             analysis_insights,
             analysis_alerter,
-            llm,
+            llm.map(|a| a.recipient()),
         )
     });
 
@@ -104,36 +106,6 @@ pub async fn run(
     }
     tracing::info!("stopped cleanly");
     Ok(())
-}
-
-/// The LLM explainer, when `[llm]` turns it on (the reason it is off is logged).
-fn llm_from_settings(settings: &Settings) -> Option<Arc<LlmExplainer>> {
-    let env: std::collections::HashMap<String, String> = std::env::vars().collect();
-    match LlmActivation::from_settings(&settings.llm, &env) {
-        Ok(LlmActivation::On(config)) => match LlmExplainer::new(&config) {
-            Ok(explainer) => {
-                tracing::info!(
-                    base_url = %config.base_url,
-                    model = %config.model,
-                    redact = config.redact,
-                    "LLM explanations on"
-                );
-                Some(Arc::new(explainer))
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "LLM explanations off: cannot build the client");
-                None
-            }
-        },
-        Ok(LlmActivation::Off { reason }) => {
-            tracing::info!(%reason, "LLM explanations off; incidents get the rule-based explanation");
-            None
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "LLM explanations off");
-            None
-        }
-    }
 }
 
 /// The alerter, when a sink is configured (and its HTTP client could be built).

@@ -4,6 +4,7 @@
 use crate::actors::orchestrator::{self, Agents};
 use crate::cli::ConfigArgs;
 use crate::clock::{Clock, SystemClock};
+use crate::llm::{LlmActivation, LlmExplainer};
 use crate::settings::{self, Overrides, Settings};
 use crate::source;
 use std::collections::HashMap;
@@ -19,10 +20,43 @@ pub fn load_settings(config: &ConfigArgs, overrides: &Overrides) -> anyhow::Resu
 pub fn run(settings: Settings, agents: Agents) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     tracing::info!(settings = %settings.describe(), "effective settings");
+    let llm = match agents {
+        Agents::All => llm_explainer(&settings, &std::env::vars().collect()),
+        Agents::CollectOnly => None,
+    };
     // The source is built inside the actor system: the Kubernetes client and its watches live
     // on the system's runtime.
     actix::System::new().block_on(async move {
         let source = source::build(&settings, clock.as_ref()).await?;
-        orchestrator::run(settings, source, clock, agents).await
+        orchestrator::run(settings, source, clock, agents, llm).await
     })
+}
+
+/// The LLM explainer, when `[llm]` turns it on; why it is off is logged.
+fn llm_explainer(settings: &Settings, env: &HashMap<String, String>) -> Option<LlmExplainer> {
+    match LlmActivation::from_settings(&settings.llm, env) {
+        Ok(LlmActivation::On(config)) => match LlmExplainer::new(&config) {
+            Ok(explainer) => {
+                tracing::info!(
+                    base_url = %config.base_url,
+                    model = %config.model,
+                    redact = config.redact,
+                    "LLM explanations on"
+                );
+                Some(explainer)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "LLM explanations off: cannot build the client");
+                None
+            }
+        },
+        Ok(LlmActivation::Off { reason }) => {
+            tracing::info!(%reason, "LLM explanations off; incidents get the rule-based explanation");
+            None
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "LLM explanations off");
+            None
+        }
+    }
 }
