@@ -1,7 +1,7 @@
 //! The Prometheus source against a real Prometheus (Debian's package, which `.ci/run` installs)
 //! scraping `k8s-monitor simulate`: the collected CSV matches the simulator's truth (the rows
 //! `generate` writes for the same seed, start and step), through a fault; then Prometheus is
-//! stopped and restarted under the running collector.
+//! stopped and restarted under the running daemon.
 
 use crate::harness::{command, free_port, wait_until, Daemon};
 use std::collections::HashMap;
@@ -183,13 +183,25 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
 
     std::fs::write(dir.join("agents.toml"), TEST_CONFIG).unwrap();
     let csv = dir.join("pod_metrics.csv");
-    let mut collect_cmd = command(dir);
-    collect_cmd
-        .args(["collect", "--source", "prometheus", "--namespace", "all"])
+    // The whole daemon (collection, scoring, analysis), not `collect` alone: the outage below
+    // must not stop any of it.
+    let mut daemon_cmd = command(dir);
+    daemon_cmd
+        .env(
+            "K8S_MONITOR_ANOMALY_MODEL__MODEL_DIR",
+            crate::harness::MODEL_DIR,
+        )
+        .args(["run", "--source", "prometheus", "--namespace", "all"])
         .args(["--prometheus-url", &format!("http://127.0.0.1:{port}")])
-        .args(["--generator-interval", "1s", "--output-file"])
+        .args([
+            "--generator-interval",
+            "1s",
+            "--watch-interval",
+            "1s",
+            "--output-file",
+        ])
         .arg(&csv);
-    let mut collector = Daemon::spawn(collect_cmd, &dir.join("collect.log"));
+    let mut collector = Daemon::spawn(daemon_cmd, &dir.join("run.log"));
 
     // Through the first fault: it starts 12 s after `start`.
     let labels: serde_json::Value =
@@ -316,6 +328,19 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
         1,
         "{log}"
     );
+    // Scoring goes on after the outage too.
+    let resumed_at = chrono::Utc::now();
+    wait_until(Duration::from_secs(30), "scores after the outage", || {
+        crate::harness::read_insights(dir)?
+            .iter()
+            .any(|e| {
+                e["timestamp"]
+                    .as_str()
+                    .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
+                    > Some(resumed_at)
+            })
+            .then_some(())
+    });
     let resumed = before_outage + 8;
     wait_until(Duration::from_secs(30), "full rows again", || {
         read_rows(&csv)[resumed..]
