@@ -107,9 +107,12 @@ impl Server {
                     reply.clone(),
                 );
                 std::thread::spawn(move || {
-                    let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-                    max.fetch_max(now, Ordering::SeqCst);
                     if let Some(request) = read_request(&stream) {
+                        // In flight: from the whole request read until the reply starts. (Counting
+                        // from accept to after the write raced the client's next request, which
+                        // may start as soon as the reply has arrived.)
+                        let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                        max.fetch_max(now, Ordering::SeqCst);
                         let index = {
                             let mut seen = seen.lock().unwrap();
                             seen.push(request);
@@ -117,9 +120,9 @@ impl Server {
                         };
                         let r = reply(index);
                         std::thread::sleep(r.delay);
+                        in_flight.fetch_sub(1, Ordering::SeqCst);
                         write_reply(stream, &r);
                     }
-                    in_flight.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
