@@ -131,6 +131,7 @@ impl Analysis {
         }
     }
 
+    /// Incidents are per workload, so a pod is in at most one.
     fn pods_in_incidents(&self) -> HashMap<PodKey, PodIncident> {
         let mut by_pod = HashMap::new();
         for incident in self.tracker.open() {
@@ -147,13 +148,7 @@ impl Analysis {
                     recommendation: incident.explanation.steps.clone(),
                     llm: incident.llm.clone(),
                 };
-                // A pod in two incidents shows the more severe one.
-                match self.tracker.incident_of(&incident.namespace, pod) {
-                    Some(worst) if worst.id != incident.id => {}
-                    _ => {
-                        by_pod.insert(key, entry);
-                    }
-                }
+                by_pod.insert(key, entry);
             }
         }
         by_pod

@@ -59,14 +59,6 @@ impl IncidentTracker {
         })
     }
 
-    /// The open incident a pod is part of, most severe first.
-    pub fn incident_of(&self, namespace: &str, pod: &str) -> Option<&Incident> {
-        self.open
-            .values()
-            .filter(|i| i.namespace == namespace && i.pods.contains_key(pod))
-            .max_by_key(|i| i.severity)
-    }
-
     /// One scoring pass (and the pods evicted since the last): the transitions it causes.
     pub fn observe(&mut self, scores: &[PodScore], evicted: &[PodKey]) -> Vec<IncidentEvent> {
         let Some(now) = scores.iter().map(|s| s.timestamp).max() else {

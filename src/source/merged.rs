@@ -10,6 +10,8 @@ pub struct MergedSource {
     name: &'static str,
     state: Box<dyn MetricsSource>,
     usage: Box<dyn MetricsSource>,
+    /// Whether the usage source's last collection failed (logged once per change).
+    usage_failing: bool,
 }
 
 impl MergedSource {
@@ -18,7 +20,12 @@ impl MergedSource {
         state: Box<dyn MetricsSource>,
         usage: Box<dyn MetricsSource>,
     ) -> MergedSource {
-        MergedSource { name, state, usage }
+        MergedSource {
+            name,
+            state,
+            usage,
+            usage_failing: false,
+        }
     }
 }
 
@@ -59,8 +66,28 @@ impl MetricsSource for MergedSource {
         Box::pin(async move {
             let (state, usage) =
                 futures_util::future::join(self.state.collect(now), self.usage.collect(now)).await;
-            // The usage source logs its own outage; its fields are then empty.
-            Ok(merge(state?, usage.unwrap_or_default()))
+            // Without usage the state rows still go out, their usage fields empty. The error
+            // would otherwise be lost (the Collector sees only this source's result).
+            let usage = match usage {
+                Ok(rows) => {
+                    if self.usage_failing {
+                        tracing::info!(source = self.usage.name(), "usage collection recovered");
+                        self.usage_failing = false;
+                    }
+                    rows
+                }
+                Err(e) => {
+                    if !self.usage_failing {
+                        tracing::warn!(
+                            error = %e,
+                            "usage collection failing; usage fields stay empty until it recovers"
+                        );
+                        self.usage_failing = true;
+                    }
+                    Vec::new()
+                }
+            };
+            Ok(merge(state?, usage))
         })
     }
 }
