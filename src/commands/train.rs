@@ -8,13 +8,14 @@ use super::train_progress::ProgressBar;
 use crate::cli::TrainArgs;
 use crate::csv_input::read_all_rows;
 use crate::fault_label::{read_labels, FaultWindow};
+use crate::features::SIGNAL_COUNT;
 use crate::model::artifact::{
     self, sha256_hex, ModelConfig, SurpriseConfig, TrainingRecord, FORMAT_VERSION, POD_MODEL_KIND,
 };
-use crate::model::calibration::{Calibration, ALERT_PROBABILITY};
+use crate::model::calibration::{ReadingCalibration, ALERT_PROBABILITY};
 use crate::model::data::{is_validation_pod, pod_sequences, PodSequence, WindowSet};
 use crate::model::training::{cpu_device, train, TrainOptions};
-use crate::model::validation::healthy_surprises;
+use crate::model::validation::healthy_readings;
 use crate::model::{Architecture, POD_FEATURES, POD_FEATURE_COUNT};
 use crate::settings::Settings;
 use anyhow::{bail, Context};
@@ -24,6 +25,11 @@ pub const SURPRISE: SurpriseConfig = SurpriseConfig {
     cap: 20.0,
     smoothing: 0.3,
     warmup_steps: 30,
+    drift_slack: 1.0,
+    drift_residual_cap: 4.0,
+    drift_memory: 1.0 / 120.0,
+    drift_warmup: 30,
+    drift_features: SIGNAL_COUNT as u64,
 };
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
@@ -115,7 +121,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     )?;
     progress.finish();
 
-    let healthy = healthy_surprises(
+    let healthy = healthy_readings(
         trained.network.clone(),
         architecture,
         cpu_device(),
@@ -123,10 +129,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         &SURPRISE,
         min_history,
     );
-    let calibration = Calibration::fit(&healthy).context("calibrating on the held-out pods")?;
+    let calibration =
+        ReadingCalibration::fit(&healthy).context("calibrating on the held-out pods")?;
     let alert_rate = healthy
         .iter()
-        .filter(|s| calibration.probability(**s) >= ALERT_PROBABILITY)
+        .filter(|r| calibration.probability(r) >= ALERT_PROBABILITY)
         .count() as f64
         / healthy.len() as f64;
 
@@ -170,7 +177,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         trained.best_epoch,
         trained.epochs_run,
         trained.validation_loss,
-        config.calibration.samples,
+        config.calibration.spike.samples,
         alert_rate,
         args.out.display(),
         config.weights_sha256

@@ -1,6 +1,7 @@
 //! The LSTM scorer: each pod's forecaster state advanced one step per sample (all pods in one
-//! batched step), its surprise smoothed and calibrated into a probability; in the ensemble it
-//! runs beside the statistical detectors and rules, and the stronger of the two speaks.
+//! batched step), its residuals read as a spike and a drift statistic and calibrated into a
+//! probability; in the ensemble it runs beside the statistical detectors and rules, and the
+//! stronger of the two speaks.
 //!
 //! Both probabilities are tail rates under one map (see [`crate::model::calibration`]), so
 //! "the stronger" is meaningful, and on healthy pods the ensemble crosses the alert threshold
@@ -10,8 +11,9 @@ use super::statistical::{round4, statistical_type};
 use super::{AnomalyScorer, AnomalyType, Evidence, PodScore, Severity, StatisticalEnsemble};
 use crate::features::{FeatureRow, PodKey, Signal};
 use crate::model::artifact::SurpriseConfig;
-use crate::model::surprise::{is_warm, sample_surprise, smooth};
-use crate::model::{Calibration, StepInput, StreamInput, StreamingForecaster, Surprise};
+use crate::model::calibration::ReadingCalibration;
+use crate::model::surprise::{is_warm, Reading, SurpriseTracker};
+use crate::model::{StepInput, StreamInput, StreamingForecaster, Surprise};
 use std::collections::HashMap;
 
 /// Which parts speak.
@@ -26,20 +28,20 @@ pub enum LstmMode {
 pub struct LstmScorer {
     mode: LstmMode,
     forecaster: StreamingForecaster<PodKey>,
-    calibration: Calibration,
+    calibration: ReadingCalibration,
     surprise: SurpriseConfig,
     statistics: StatisticalEnsemble,
     min_history: u64,
     alert_threshold: f64,
-    /// Smoothed surprise per pod, once it is warm.
-    smoothed: HashMap<PodKey, f64>,
+    /// Spike and drift statistics per pod, once it is warm.
+    trackers: HashMap<PodKey, SurpriseTracker>,
 }
 
 impl LstmScorer {
     pub fn new(
         mode: LstmMode,
         forecaster: StreamingForecaster<PodKey>,
-        calibration: Calibration,
+        calibration: ReadingCalibration,
         surprise: SurpriseConfig,
         statistics: StatisticalEnsemble,
     ) -> LstmScorer {
@@ -52,57 +54,71 @@ impl LstmScorer {
             calibration,
             surprise,
             statistics,
-            smoothed: HashMap::new(),
+            trackers: HashMap::new(),
         }
     }
 
-    /// The calibrated LSTM probability of one pod's sample, updating its smoothing.
-    fn lstm_probability(&mut self, f: &FeatureRow, surprise: Option<&Surprise>) -> f64 {
-        let raw = surprise
-            .filter(|s| is_warm(f.age_samples, self.min_history, s, &self.surprise))
-            .and_then(|s| sample_surprise(s, &self.surprise));
-        let Some(raw) = raw else {
-            self.smoothed.remove(&f.key);
-            return 0.0;
+    /// One pod's reading, updating its statistics; `None` while the pod is cold (which also
+    /// resets them) or when nothing was measured.
+    fn reading(&mut self, f: &FeatureRow, surprise: Option<&Surprise>) -> Option<Reading> {
+        let Some(s) =
+            surprise.filter(|s| is_warm(f.age_samples, self.min_history, s, &self.surprise))
+        else {
+            self.trackers.remove(&f.key);
+            return None;
         };
         // Updated in place: a key is cloned only when a pod first warms up, not every sample.
-        let s = match self.smoothed.get_mut(&f.key) {
-            Some(previous) => {
-                *previous = smooth(Some(*previous), raw, &self.surprise);
-                *previous
-            }
-            None => {
-                let s = smooth(None, raw, &self.surprise);
-                self.smoothed.insert(f.key.clone(), s);
-                s
-            }
+        let tracker = match self.trackers.get_mut(&f.key) {
+            Some(t) => t,
+            None => self.trackers.entry(f.key.clone()).or_default(),
         };
-        self.calibration.probability(s)
+        tracker.advance(s, &self.surprise)
     }
 
     fn lstm_score(
         &self,
         f: &FeatureRow,
         input: &StepInput,
-        p: f64,
+        reading: Option<&Reading>,
         surprise: Option<&Surprise>,
     ) -> PodScore {
+        let p = reading.map_or(0.0, |r| self.calibration.probability(r));
         let mut evidence = Vec::new();
         let mut kind = AnomalyType::LevelShift;
-        if let Some((s, (i, r))) = surprise.and_then(|s| Some((s, s.strongest()?))) {
+        let drift = reading
+            .filter(|r| self.calibration.drift_speaks(r))
+            .and_then(|r| Some((r.drift, r.drift_feature?)));
+        let missed = match drift {
+            Some((_, (i, sign))) => Some((i, sign)),
+            None => surprise.and_then(|s| s.strongest()),
+        };
+        if let (Some(s), Some((i, r))) = (surprise, missed) {
             kind = lstm_type(f, i, r, self.statistics.settings());
-            evidence.push(lstm_evidence(f, input, i, r, s));
+            evidence.push(lstm_evidence(f, input, i, r, s, drift.map(|(d, _)| d)));
         }
         let is_anomaly = p >= self.alert_threshold;
         PodScore::of(f, p, is_anomaly, kind, severity(p, is_anomaly), evidence)
     }
 }
 
-/// The ensemble's verdict: the higher probability; the type of the statistical side when it
+/// The statistical probability the LSTM needs beside it to speak in the ensemble. The network
+/// sees one pod at a time: a load swell that moves every replica, which the statistics' peer
+/// comparison recognises as benign, can look like a fault to it. So in the ensemble the LSTM
+/// strengthens or advances what the statistics already see (a healthy pod's statistical
+/// probability is mostly under 0.01: median 0.002, 90th percentile 0.006 on a simulator run),
+/// and it never raises an alarm the statistics do not share at least this much. Measured on
+/// eight simulator seeds: without this rule the LSTM's lone alarms caught one more fault in 167
+/// and added 9 false alarms in 800 pod-hours. `detector = "lstm"` shows what it sees alone.
+pub const CORROBORATION: f64 = 0.05;
+
+/// The ensemble's verdict: the higher probability when the statistics corroborate the LSTM
+/// (see [`CORROBORATION`]), else the statistical one; the type of the statistical side when it
 /// alarms on its own (a reported state such as CrashLoopBackOff names the fault better than a
 /// forecast miss), else of the side that raised the probability.
 fn combine(mut stat: PodScore, lstm: PodScore) -> PodScore {
-    if lstm.anomaly_probability <= stat.anomaly_probability {
+    if lstm.anomaly_probability <= stat.anomaly_probability
+        || stat.anomaly_probability < CORROBORATION
+    {
         if lstm.is_anomaly {
             stat.evidence.extend(lstm.evidence);
         }
@@ -157,15 +173,29 @@ fn lstm_type(
     }
 }
 
+/// What the LSTM saw on feature `i`: the latest residual, and with `drift` the sum of the
+/// one-sided misses that built up.
 fn lstm_evidence(
     f: &FeatureRow,
     input: &StepInput,
     i: usize,
     residual: f32,
     s: &Surprise,
+    drift: Option<f64>,
 ) -> Evidence {
     let name = StepInput::feature_name(i);
-    let detail = format!("LSTM forecast missed by {:.1} spreads", residual.abs());
+    let detail = match drift {
+        Some(d) => format!(
+            "LSTM forecasts missed {} for a while: {d:.1} spreads beyond the slack in all",
+            if residual > 0.0 { "low" } else { "high" }
+        ),
+        None => format!("LSTM forecast missed by {:.1} spreads", residual.abs()),
+    };
+    // With drift, the sign stood for the residual; show the latest one when it was measured.
+    let residual = match drift {
+        Some(_) if s.residuals[i].is_finite() => s.residuals[i],
+        _ => residual,
+    };
     match StepInput::signal(i) {
         // Back from the model's asinh(z) scale to the signal's own units.
         Some(sig) => {
@@ -217,8 +247,8 @@ impl AnomalyScorer for LstmScorer {
         let mut out = Vec::with_capacity(features.len());
         for (j, f) in features.iter().enumerate() {
             let surprise = surprises[j].as_ref();
-            let p = self.lstm_probability(f, surprise);
-            let lstm = self.lstm_score(f, &inputs[j], p, surprise);
+            let reading = self.reading(f, surprise);
+            let lstm = self.lstm_score(f, &inputs[j], reading.as_ref(), surprise);
             out.push(match &statistical {
                 None => lstm,
                 Some(stats) => combine(stats[j].clone(), lstm),
@@ -231,7 +261,7 @@ impl AnomalyScorer for LstmScorer {
         self.forecaster.forget(pods);
         self.statistics.forget(pods);
         for p in pods {
-            self.smoothed.remove(p);
+            self.trackers.remove(p);
         }
     }
 }
@@ -267,18 +297,62 @@ mod tests {
         let device = cpu_device();
         let forecaster = StreamingForecaster::new(arch.init_seeded(&device, 1), arch, device);
         // Healthy surprises between 0 and 2: anything far beyond is rare.
-        let healthy: Vec<f64> = (0..5000).map(|i| i as f64 / 2500.0).collect();
+        let healthy: Vec<Reading> = (0..5000)
+            .map(|i| Reading {
+                spike: i as f64 / 2500.0,
+                drift: i as f64 / 1000.0,
+                drift_feature: None,
+            })
+            .collect();
         LstmScorer::new(
             mode,
             forecaster,
-            Calibration::fit(&healthy).unwrap(),
+            ReadingCalibration::fit(&healthy).unwrap(),
             SurpriseConfig {
                 cap: 20.0,
                 smoothing: 0.3,
                 warmup_steps: 30,
+                drift_slack: 1.0,
+                drift_residual_cap: 4.0,
+                drift_memory: 1.0 / 120.0,
+                drift_warmup: 30,
+                drift_features: 11,
             },
             StatisticalEnsemble::new(StatisticalSettings::default()),
         )
+    }
+
+    fn verdict(p: f64, kind: AnomalyType, feature: &str) -> PodScore {
+        let mut fb = FeatureBuilder::new(720, Duration::from_secs(300));
+        let f = fb.tick(&[row(0)]).unwrap().remove(0);
+        let is_anomaly = p >= 0.7;
+        let evidence = vec![Evidence {
+            feature: feature.into(),
+            value: 1.0,
+            baseline: 0.0,
+            deviation: 1.0,
+            detail: None,
+        }];
+        PodScore::of(&f, p, is_anomaly, kind, severity(p, is_anomaly), evidence)
+    }
+
+    #[test]
+    fn the_lstm_speaks_in_the_ensemble_only_beside_statistical_evidence() {
+        let lstm = || verdict(0.9, AnomalyType::TrafficDrop, "net_rx");
+        // Statistics see nothing: the LSTM's miss alone is not an alarm.
+        let alone = combine(verdict(0.01, AnomalyType::LevelShift, "cpu"), lstm());
+        assert_eq!(alone.anomaly_probability, 0.01);
+        assert!(!alone.is_anomaly);
+        // Statistics see something: the LSTM advances it to an alarm, with its own type.
+        let backed = combine(verdict(0.3, AnomalyType::LevelShift, "cpu"), lstm());
+        assert_eq!(backed.anomaly_probability, 0.9);
+        assert!(backed.is_anomaly);
+        assert_eq!(backed.anomaly_type, Some(AnomalyType::TrafficDrop));
+        assert_eq!(backed.evidence.len(), 2, "both sides' evidence");
+        // Statistics alarm on their own: their type names the fault, the higher p wins.
+        let both = combine(verdict(0.8, AnomalyType::CrashLoop, "restarts"), lstm());
+        assert_eq!(both.anomaly_probability, 0.9);
+        assert_eq!(both.anomaly_type, Some(AnomalyType::CrashLoop));
     }
 
     #[test]
@@ -305,6 +379,6 @@ mod tests {
         assert_eq!(s.forecaster.len(), 1);
         s.forget(&[PodKey::new("shop", "web-5d8f7c9b4-bbbbb")]);
         assert_eq!(s.forecaster.len(), 0, "an evicted pod frees its LSTM state");
-        assert!(s.smoothed.is_empty());
+        assert!(s.trackers.is_empty());
     }
 }

@@ -6,7 +6,7 @@
 //! weights fit the architecture. Each failure is its own error, so the daemon can say exactly
 //! why it fell back to the statistical detectors.
 
-use super::calibration::Calibration;
+use super::calibration::ReadingCalibration;
 use super::forecaster::{Architecture, Forecaster};
 use crate::atomic_file::write_atomic;
 use burn::module::{Module, ModuleMapper, Param, ParamId};
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_FILE: &str = "config.json";
 pub const WEIGHTS_FILE: &str = "model.bpk";
 /// Bumped whenever the meaning of a saved model changes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// `kind` of the daemon's model: it reads [`super::POD_FEATURES`].
 pub const POD_MODEL_KIND: &str = "pod";
 
@@ -37,9 +37,10 @@ pub struct ModelConfig {
     /// Training window length (samples) and the leading steps left out of the loss.
     pub window: usize,
     pub burn_in: usize,
-    /// How a sample's residuals become one surprise, and the surprise a probability.
+    /// How a sample's residuals become a spike and a drift statistic, and those a probability.
     pub surprise: SurpriseConfig,
-    pub calibration: Calibration,
+    /// Tail rates of both statistics on healthy held-out pods.
+    pub calibration: ReadingCalibration,
     pub training: TrainingRecord,
     /// SHA-256 of `model.bpk`.
     pub weights_sha256: String,
@@ -57,6 +58,16 @@ pub struct SurpriseConfig {
     pub smoothing: f64,
     /// LSTM steps a stream takes before its surprise is trusted.
     pub warmup_steps: u64,
+    /// Spreads a residual must exceed to add to its feature's drift sum.
+    pub drift_slack: f64,
+    /// Residuals are capped at this many spreads before adding to a drift sum.
+    pub drift_residual_cap: f64,
+    /// EWMA weight of each residual in its stream's recent mean and spread.
+    pub drift_memory: f64,
+    /// Measured residuals of a feature before its drift sum starts.
+    pub drift_warmup: u64,
+    /// The leading features whose residuals are summed (the numeric signals, not the states).
+    pub drift_features: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

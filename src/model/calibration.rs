@@ -10,7 +10,13 @@
 //! So `p = 0.5` means "one healthy sample in a thousand looks like this", and the default alert
 //! threshold 0.7 means "one in a hundred thousand" — about once per 140 pod-hours at a 5-second
 //! interval, before the smoothing and cold-start rules that make alarms rarer still.
+//!
+//! The pod model reads two statistics per sample (spike and drift, see
+//! [`super::surprise`]), each with its own table. A sample is as unusual as the rarer of the
+//! two, doubled (Bonferroni: two looks at the same sample), so the stated rate stays an upper
+//! bound on how often a healthy pod reaches it.
 
+use super::surprise::Reading;
 use serde::{Deserialize, Serialize};
 
 /// Tail rate at which the probability is one half.
@@ -116,6 +122,44 @@ impl Calibration {
     }
 }
 
+/// The pod model's calibration: one table per statistic of a [`Reading`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadingCalibration {
+    pub spike: Calibration,
+    pub drift: Calibration,
+}
+
+impl ReadingCalibration {
+    /// Fits both tables to the readings of healthy samples.
+    pub fn fit(healthy: &[Reading]) -> Result<ReadingCalibration, CalibrationError> {
+        let spikes: Vec<f64> = healthy.iter().map(|r| r.spike).collect();
+        let drifts: Vec<f64> = healthy.iter().map(|r| r.drift).collect();
+        Ok(ReadingCalibration {
+            spike: Calibration::fit(&spikes)?,
+            drift: Calibration::fit(&drifts)?,
+        })
+    }
+
+    /// Tail rate of a reading: the rarer of its two statistics, doubled, at most 1.
+    pub fn tail_rate(&self, r: &Reading) -> f64 {
+        (2.0 * self
+            .spike
+            .tail_rate(r.spike)
+            .min(self.drift.tail_rate(r.drift)))
+        .min(1.0)
+    }
+
+    /// Whether the drift statistic is the rarer of the two (it then names the evidence).
+    pub fn drift_speaks(&self, r: &Reading) -> bool {
+        self.drift.tail_rate(r.drift) < self.spike.tail_rate(r.spike)
+    }
+
+    pub fn probability(&self, r: &Reading) -> f64 {
+        probability_of_rate(self.tail_rate(r))
+    }
+}
+
 /// `p = 1 / (1 + (u / HALF_RATE)^k)` with `p(ALERT_RATE) = ALERT_PROBABILITY`.
 pub fn probability_of_rate(u: f64) -> f64 {
     let k = ((1.0 - ALERT_PROBABILITY) / ALERT_PROBABILITY).ln() / (ALERT_RATE / HALF_RATE).ln();
@@ -157,6 +201,31 @@ mod tests {
         // Monotone: more surprise, higher probability.
         let ps: Vec<f64> = (0..40).map(|i| c.probability(i as f64 * 0.5)).collect();
         assert!(ps.windows(2).all(|w| w[1] >= w[0]), "{ps:?}");
+    }
+
+    #[test]
+    fn the_joint_rate_is_the_rarer_statistic_doubled() {
+        let n = 100_000;
+        let healthy: Vec<f64> = (0..n)
+            .map(|i| -(1.0 - (i as f64 + 0.5) / n as f64).ln())
+            .collect();
+        let c = Calibration::fit(&healthy).unwrap();
+        let joint = ReadingCalibration {
+            spike: c.clone(),
+            drift: c.clone(),
+        };
+        let reading = |spike, drift| Reading {
+            spike,
+            drift,
+            drift_feature: None,
+        };
+        let rare = c.tail_rate(8.0);
+        assert!(rare < c.tail_rate(5.0));
+        assert!((joint.tail_rate(&reading(5.0, 8.0)) - 2.0 * rare).abs() < 1e-15);
+        assert!((joint.tail_rate(&reading(8.0, 5.0)) - 2.0 * rare).abs() < 1e-15);
+        assert!(joint.drift_speaks(&reading(5.0, 8.0)));
+        assert!(!joint.drift_speaks(&reading(8.0, 5.0)));
+        assert_eq!(joint.tail_rate(&reading(0.0, 0.0)), 1.0, "never above 1");
     }
 
     #[test]

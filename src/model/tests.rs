@@ -1,7 +1,7 @@
 //! Tests of the model as a whole: determinism, save/load, bad model files, streaming.
 
 use super::artifact::{self, ModelConfig, SurpriseConfig, TrainingRecord, FORMAT_VERSION};
-use super::calibration::Calibration;
+use super::calibration::{Calibration, ReadingCalibration};
 use super::data::WindowSet;
 use super::forecaster::Architecture;
 use super::streaming::{StreamInput, StreamingForecaster};
@@ -45,7 +45,7 @@ fn options() -> TrainOptions {
     }
 }
 
-fn config(calibration: Calibration) -> ModelConfig {
+fn config(calibration: ReadingCalibration) -> ModelConfig {
     ModelConfig {
         format_version: FORMAT_VERSION,
         kind: "test".into(),
@@ -58,6 +58,11 @@ fn config(calibration: Calibration) -> ModelConfig {
             cap: 20.0,
             smoothing: 0.3,
             warmup_steps: 5,
+            drift_slack: 1.0,
+            drift_residual_cap: 4.0,
+            drift_memory: 1.0 / 120.0,
+            drift_warmup: 30,
+            drift_features: 11,
         },
         calibration,
         training: TrainingRecord {
@@ -82,8 +87,12 @@ fn config(calibration: Calibration) -> ModelConfig {
     }
 }
 
-fn calibration() -> Calibration {
-    Calibration::fit(&(0..2000).map(|i| i as f64 / 400.0).collect::<Vec<_>>()).unwrap()
+fn calibration() -> ReadingCalibration {
+    let table = Calibration::fit(&(0..2000).map(|i| i as f64 / 400.0).collect::<Vec<_>>()).unwrap();
+    ReadingCalibration {
+        spike: table.clone(),
+        drift: table,
+    }
 }
 
 #[test]

@@ -1,26 +1,26 @@
 //! Streams held-out pods through a trained network exactly as the daemon would, and collects
-//! the smoothed surprise of their healthy samples: the data calibration is fitted on.
+//! the spike and drift readings of their healthy samples: the data calibration is fitted on.
 
 use super::artifact::SurpriseConfig;
 use super::data::PodSequence;
 use super::forecaster::{Architecture, Forecaster};
 use super::streaming::{StreamInput, StreamingForecaster};
-use super::surprise::{is_warm, sample_surprise, smooth};
+use super::surprise::{is_warm, Reading, SurpriseTracker};
 use burn::tensor::Device;
 
-/// Smoothed surprises of the healthy, warm samples of `sequences`.
-pub fn healthy_surprises(
+/// Readings of the healthy, warm samples of `sequences`.
+pub fn healthy_readings(
     network: Forecaster,
     architecture: Architecture,
     device: Device,
     sequences: &[&PodSequence],
     config: &SurpriseConfig,
     min_history: u64,
-) -> Vec<f64> {
+) -> Vec<Reading> {
     let mut forecaster: StreamingForecaster<usize> =
         StreamingForecaster::new(network, architecture, device);
     let keys: Vec<usize> = (0..sequences.len()).collect();
-    let mut smoothed: Vec<Option<f64>> = vec![None; sequences.len()];
+    let mut trackers: Vec<Option<SurpriseTracker>> = vec![None; sequences.len()];
     let longest = sequences.iter().map(|s| s.steps.len()).max().unwrap_or(0);
     let mut out = Vec::new();
     // Streams are independent, so stepping them side by side, one step index at a time, is
@@ -40,13 +40,19 @@ pub fn healthy_surprises(
         let surprises = forecaster.step(&batch);
         for (&i, s) in active.iter().zip(&surprises) {
             let seq = sequences[i];
-            let raw = s
+            // As the scorer: a stream that is not warm starts its statistics afresh.
+            let Some(s) = s
                 .as_ref()
                 .filter(|s| is_warm(seq.age[t], min_history, s, config))
-                .and_then(|s| sample_surprise(s, config));
-            smoothed[i] = raw.map(|r| smooth(smoothed[i], r, config));
-            if let (Some(v), true) = (smoothed[i], seq.healthy[t]) {
-                out.push(v);
+            else {
+                trackers[i] = None;
+                continue;
+            };
+            let reading = trackers[i]
+                .get_or_insert_with(SurpriseTracker::default)
+                .advance(s, config);
+            if let (Some(r), true) = (reading, seq.healthy[t]) {
+                out.push(r);
             }
         }
     }
