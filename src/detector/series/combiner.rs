@@ -10,15 +10,15 @@
 //! `anomaly_probability = clamp(−log10(min tail × number of tails) / decades, 0, 1)`
 //!
 //! Sources are [`Role::Primary`] or [`Role::Corroborating`]: each family's tails are corrected
-//! on their own, and the corroborating family only strengthens the primary one
-//! ([`corroborate`]).
+//! on their own; the corroborating family strengthens the primary one when it agrees, and
+//! weakens it when it is not surprised at all ([`corroborate`]).
 //!
 //! so with the default 10 decades, 0.5 means a corrected tail of 1e-5 and 1.0 means 1e-10 or
 //! less. It is a monotone confidence, not a calibrated frequency: the tails assume each
 //! source's averaged surprise is roughly normal.
 
 use super::anomaly_likelihood::AnomalyLikelihood;
-use super::corroboration::corroborate;
+use super::corroboration::{corroborate, Corroboration};
 use super::record_excess::RecordExcess;
 
 /// Tail probabilities are clamped here before the logarithm.
@@ -40,8 +40,8 @@ pub struct CombinerSettings {
     pub record_gain: f64,
     /// Decades of tail probability mapped onto [0, 1].
     pub decades: f64,
-    /// Weight of the corroborating sources' evidence (see [`corroborate`]).
-    pub corroboration_weight: f64,
+    /// How the corroborating sources' evidence joins the primary one's (see [`corroborate`]).
+    pub corroboration: Corroboration,
 }
 
 /// How a source's evidence enters the probability.
@@ -63,7 +63,11 @@ impl Default for CombinerSettings {
             record_history: 5000,
             record_gain: 50.0,
             decades: 10.0,
-            corroboration_weight: 0.3,
+            corroboration: Corroboration {
+                weight: 0.3,
+                veto_decades: 2.5,
+                veto_weight: 2.0,
+            },
         }
     }
 }
@@ -132,7 +136,7 @@ impl Combiner {
         }
         let [primary, corroborating] =
             families.map(|(least, tails)| (tails > 0).then(|| (least * tails as f64).min(1.0)));
-        corroborate(primary, corroborating, self.settings.corroboration_weight)
+        corroborate(primary, corroborating, &self.settings.corroboration)
             .map(|tail| (-tail.max(LEAST_TAIL).log10() / self.settings.decades).clamp(0.0, 1.0))
     }
 }

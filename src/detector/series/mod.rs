@@ -9,8 +9,8 @@
 //! 2. **The combiner** ([`Combiner`]): judges each source's surprise against that source's own
 //!    past (anomaly likelihood and record excess), and turns the most unusual judgement into
 //!    `anomaly_probability` (its meaning is documented there). A source may be primary or only
-//!    corroborating (the LSTM in the ensemble: it strengthens the statistics' evidence but does
-//!    not alarm alone).
+//!    corroborating (the LSTM in the ensemble: it strengthens the statistics' evidence, vetoes
+//!    it when it forecast the value well, and does not alarm alone).
 //! 3. **Suppression** ([`Refractory`]): after an alert the next samples report 0, so one event
 //!    is one alert.
 //!
@@ -35,6 +35,7 @@ pub mod value_range;
 
 pub use anomaly_likelihood::AnomalyLikelihood;
 pub use combiner::{Combiner, CombinerSettings, Role};
+pub use corroboration::Corroboration;
 pub use level_shift::LevelShift;
 pub use record_excess::RecordExcess;
 pub use refractory::Refractory;
