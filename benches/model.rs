@@ -1,7 +1,8 @@
 //! Cost of the LSTM: streaming inference, a full-window forward pass, and training.
 //!
 //! - `lstm_stream_step/{10000,100000}`: one daemon cycle of the streaming forecaster: N pods
-//!   each advanced one step, in one batched forward pass (throughput in pod-steps).
+//!   each advanced one step, in one batched forward pass, and its spike and drift statistics
+//!   updated (throughput in pod-steps).
 //! - `lstm_window_forward/256`: 256 whole windows of 128 steps at once (what re-scoring full
 //!   windows every cycle would cost, for comparison).
 //! - `lstm_train_epoch/512`: one training epoch over 512 windows of 128 steps (forward,
@@ -14,7 +15,9 @@ use burn::tensor::{Tensor, TensorData};
 use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
+use k8s_monitor::commands::train::SURPRISE;
 use k8s_monitor::model::data::WindowSet;
+use k8s_monitor::model::surprise::SurpriseTracker;
 use k8s_monitor::model::training::{cpu_device, train, Quiet, TrainOptions};
 use k8s_monitor::model::{Architecture, StreamInput, StreamingForecaster, POD_FEATURE_COUNT};
 use std::hint::black_box;
@@ -55,8 +58,18 @@ fn stream_step(c: &mut Criterion) {
             .collect();
         forecaster.step(&batch); // every pod has state from here on: steady state
         group.throughput(Throughput::Elements(pods as u64));
+        // The scorer's per-pod statistics ride along, as in the daemon: spike and drift.
+        let config = SURPRISE;
+        let mut trackers = vec![SurpriseTracker::default(); pods];
         group.bench_function(BenchmarkId::from_parameter(pods), |b| {
-            b.iter(|| black_box(forecaster.step(&batch)))
+            b.iter(|| {
+                let surprises = forecaster.step(&batch);
+                for (t, s) in trackers.iter_mut().zip(&surprises) {
+                    if let Some(s) = s {
+                        black_box(t.advance(s, &config));
+                    }
+                }
+            })
         });
     }
     group.finish();
