@@ -67,9 +67,9 @@ impl Default for CombinerSettings {
             record_gain: 50.0,
             decades: 10.0,
             corroboration: Corroboration {
-                weight: 0.3,
+                weight: 0.5,
                 veto_decades: 2.5,
-                veto_weight: 2.0,
+                veto_weight: 3.0,
             },
         }
     }
@@ -295,6 +295,17 @@ mod tests {
         // Alone it moves the 12-sample average of ln(1 + s) by only (1.39 − 0.95) / 12.
         let without = learned(false).combine(&[Some(3.0)]).unwrap();
         assert!(without < 0.2, "without records {without}");
+    }
+
+    #[test]
+    fn the_default_veto_lets_strong_evidence_through() {
+        let rule = CombinerSettings::default().corroboration;
+        // A wholly unsurprised LSTM (tail 1) removes k·v = 3 · 2.5 = 7.5 decades.
+        let vetoed = corroborate(Some(1e-13), Some(1.0), &rule).unwrap();
+        assert!((vetoed.log10() + 5.5).abs() < 1e-9, "vetoed tail {vetoed}");
+        // Alone, the LSTM needs a tail of about 2.5e-10 to reach 4.5 decades: 2·c^0.5.
+        let lone = corroborate(Some(1.0), Some(2.5e-10), &rule).unwrap();
+        assert!((lone.log10() + 4.5).abs() < 0.01, "a lone LSTM gave {lone}");
     }
 
     #[test]
