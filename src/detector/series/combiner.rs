@@ -2,10 +2,11 @@
 //!
 //! Each source's raw surprise is judged only against that source's own past, twice: by its
 //! [`AnomalyLikelihood`] (is the recent average surprise unusually high?) and by its
-//! [`RecordExcess`] (is this surprise beyond any in a long stretch?). Each judgement is a tail
-//! probability. The smallest tail, times the number of tails (a Bonferroni correction, so adding
-//! sources does not by itself add alarms), is the chance of seeing something this unusual in
-//! normal behaviour. The probability reported is that chance on a log scale:
+//! [`RecordExcess`] (is this surprise beyond any in a long stretch?), the latter only for
+//! sources whose records mark extreme values ([`SurpriseSource::judged_by_records`]). Each
+//! judgement is a tail probability. The smallest tail, times the number of tails (a Bonferroni
+//! correction, so adding sources does not by itself add alarms), is the chance of seeing
+//! something this unusual in normal behaviour. The probability reported is that chance on a log scale:
 //!
 //! `anomaly_probability = clamp(−log10(min tail × number of tails) / decades, 0, 1)`
 //!
@@ -20,6 +21,8 @@
 use super::anomaly_likelihood::AnomalyLikelihood;
 use super::corroboration::{corroborate, Corroboration};
 use super::record_excess::RecordExcess;
+#[cfg(doc)]
+use super::SurpriseSource;
 
 /// Tail probabilities are clamped here before the logarithm.
 const LEAST_TAIL: f64 = 1e-300;
@@ -64,9 +67,9 @@ impl Default for CombinerSettings {
             record_gain: 50.0,
             decades: 10.0,
             corroboration: Corroboration {
-                weight: 0.3,
+                weight: 0.5,
                 veto_decades: 2.5,
-                veto_weight: 2.0,
+                veto_weight: 3.0,
             },
         }
     }
@@ -76,7 +79,8 @@ impl Default for CombinerSettings {
 #[derive(Debug, Clone)]
 pub struct Combiner {
     settings: CombinerSettings,
-    judges: Vec<(AnomalyLikelihood, RecordExcess)>,
+    /// Each source's likelihood, and its record judge if its records are judged.
+    judges: Vec<(AnomalyLikelihood, Option<RecordExcess>)>,
     roles: Vec<Role>,
 }
 
@@ -86,9 +90,28 @@ impl Combiner {
         Self::with_roles(settings, vec![Role::Primary; sources])
     }
 
-    /// A combiner with one role per source, in source order.
+    /// A combiner with one role per source, in source order, each judged by its records too.
     pub fn with_roles(settings: CombinerSettings, roles: Vec<Role>) -> Combiner {
-        let judges = roles.iter().map(|_| fresh_judges(&settings)).collect();
+        let records = vec![true; roles.len()];
+        Self::with_judges(settings, roles, records)
+    }
+
+    /// A combiner with, per source in source order, its role and whether its records are
+    /// judged (see [`SurpriseSource::judged_by_records`]).
+    pub fn with_judges(
+        settings: CombinerSettings,
+        roles: Vec<Role>,
+        records: Vec<bool>,
+    ) -> Combiner {
+        assert_eq!(
+            roles.len(),
+            records.len(),
+            "one role and one record flag per source"
+        );
+        let judges = records
+            .iter()
+            .map(|r| fresh_judges(&settings, *r))
+            .collect();
         Combiner {
             settings,
             judges,
@@ -101,10 +124,13 @@ impl Combiner {
     /// the change of model alone). The judges relearn from `replayed`, the new model's
     /// surprises on recent samples, and are silent until they have learned enough.
     pub fn forget(&mut self, source: usize, replayed: &[f64]) {
-        let (mut likelihood, mut record) = fresh_judges(&self.settings);
+        let (mut likelihood, mut record) =
+            fresh_judges(&self.settings, self.judges[source].1.is_some());
         for s in replayed.iter().filter(|s| s.is_finite()) {
             likelihood.observe(*s);
-            record.observe(*s);
+            if let Some(record) = &mut record {
+                record.observe(*s);
+            }
         }
         self.judges[source] = (likelihood, record);
     }
@@ -126,10 +152,8 @@ impl Combiner {
                 continue;
             };
             let family = &mut families[(*role == Role::Corroborating) as usize];
-            for tail in [likelihood.observe(s), record.observe(s)]
-                .into_iter()
-                .flatten()
-            {
+            let record = record.as_mut().and_then(|r| r.observe(s));
+            for tail in [likelihood.observe(s), record].into_iter().flatten() {
                 family.0 = family.0.min(tail);
                 family.1 += 1;
             }
@@ -141,18 +165,23 @@ impl Combiner {
     }
 }
 
-fn fresh_judges(settings: &CombinerSettings) -> (AnomalyLikelihood, RecordExcess) {
+fn fresh_judges(
+    settings: &CombinerSettings,
+    records: bool,
+) -> (AnomalyLikelihood, Option<RecordExcess>) {
     (
         AnomalyLikelihood::new(
             settings.averaging,
             settings.likelihood_learning,
             settings.likelihood_history,
         ),
-        RecordExcess::new(
-            settings.record_learning,
-            settings.record_history,
-            settings.record_gain,
-        ),
+        records.then(|| {
+            RecordExcess::new(
+                settings.record_learning,
+                settings.record_history,
+                settings.record_gain,
+            )
+        }),
     )
 }
 
@@ -248,6 +277,35 @@ mod tests {
             both > primary,
             "agreement {both} vs primary alone {primary}"
         );
+    }
+
+    #[test]
+    fn a_source_without_records_is_judged_by_its_likelihood_only() {
+        let learned = |records: bool| {
+            let mut c = Combiner::with_judges(quick(), vec![Role::Primary], vec![records]);
+            for i in 0..400 {
+                c.combine(&[Some(1.0 + (i % 7) as f64 * 0.2)]);
+            }
+            c
+        };
+        // 3.0 beats the record 2.2 by ln(4) − ln(3.2) = 0.223: a record tail of
+        // 0.5·e^(−50·0.223) = 7e-6, ×2 tails = 1.4e-5, a probability of 0.49.
+        let with = learned(true).combine(&[Some(3.0)]).unwrap();
+        assert!((with - 0.486).abs() < 0.01, "with records {with}");
+        // Alone it moves the 12-sample average of ln(1 + s) by only (1.39 − 0.95) / 12.
+        let without = learned(false).combine(&[Some(3.0)]).unwrap();
+        assert!(without < 0.2, "without records {without}");
+    }
+
+    #[test]
+    fn the_default_veto_lets_strong_evidence_through() {
+        let rule = CombinerSettings::default().corroboration;
+        // A wholly unsurprised LSTM (tail 1) removes k·v = 3 · 2.5 = 7.5 decades.
+        let vetoed = corroborate(Some(1e-13), Some(1.0), &rule).unwrap();
+        assert!((vetoed.log10() + 5.5).abs() < 1e-9, "vetoed tail {vetoed}");
+        // Alone, the LSTM needs a tail of about 2.5e-10 to reach 4.5 decades: 2·c^0.5.
+        let lone = corroborate(Some(1.0), Some(2.5e-10), &rule).unwrap();
+        assert!((lone.log10() + 4.5).abs() < 0.01, "a lone LSTM gave {lone}");
     }
 
     #[test]

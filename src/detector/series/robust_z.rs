@@ -16,6 +16,7 @@ pub struct RobustZ {
     min_history: usize,
     range: ValueRange,
     floor_fraction: f64,
+    records: bool,
 }
 
 impl RobustZ {
@@ -28,13 +29,27 @@ impl RobustZ {
             min_history: window.min(MIN_HISTORY),
             range: ValueRange::default(),
             floor_fraction,
+            records: true,
         }
+    }
+
+    /// The same source, judged by its anomaly likelihood only. For a short window: its spread
+    /// collapses in any quiet stretch, so its record surprise is broken by ordinary values when
+    /// a quiet spell ends (the flat middle of `art_daily_flatmiddle`), while a value beyond
+    /// anything seen breaks the long window's record as well.
+    pub fn without_records(mut self) -> RobustZ {
+        self.records = false;
+        self
     }
 }
 
 impl SurpriseSource for RobustZ {
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn judged_by_records(&self) -> bool {
+        self.records
     }
 
     fn observe(&mut self, obs: Observation) -> Option<f64> {
@@ -54,6 +69,14 @@ impl SurpriseSource for RobustZ {
 mod tests {
     use super::super::test_series::{feed, noisy};
     use super::*;
+
+    #[test]
+    fn records_are_judged_unless_said_otherwise() {
+        assert!(RobustZ::new(1024, 0.001).judged_by_records());
+        let short = RobustZ::new(64, 0.001).without_records();
+        assert!(!short.judged_by_records());
+        assert_eq!(short.name(), "robust_z_64");
+    }
 
     #[test]
     fn a_spike_is_far_more_surprising_than_noise() {

@@ -39,4 +39,11 @@ pub trait SurpriseSource: Send {
     fn replayed(&self) -> &[f64] {
         &[]
     }
+    /// Whether a surprise beyond any of a long stretch of this source's past marks an extreme
+    /// value, so that the combiner's record judge ([`super::RecordExcess`]) applies. Sources
+    /// whose surprise cannot single out one value, or whose scale drifts with a short window,
+    /// say no and are judged by their anomaly likelihood only.
+    fn judged_by_records(&self) -> bool {
+        true
+    }
 }
