@@ -540,7 +540,15 @@ fn internal_errors_empty_the_fields_until_the_api_server_recovers() {
             .then_some(())
     });
     let log = daemon.log_text();
-    assert_eq!(count(&log, "Kubernetes API server failing"), 1, "{log}");
+    // Dropping the watches can close a request in flight before the first 500 is served, so
+    // the outage may begin as "unreachable" before it is "failing": each state is logged once
+    // at most, and the outage ends once.
+    let failing = count(&log, "Kubernetes API server failing");
+    let unreachable = count(&log, "Kubernetes API server unreachable");
+    assert!(
+        failing <= 1 && unreachable <= 1 && failing + unreachable >= 1,
+        "{log}"
+    );
     assert_eq!(
         count(&log, "Kubernetes API server answering again"),
         1,
