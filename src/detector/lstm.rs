@@ -1,7 +1,8 @@
 //! The LSTM scorer: each pod's forecaster state advanced one step per sample (all pods in one
 //! batched step), its residuals read as a spike and a drift statistic and calibrated into a
 //! probability; in the ensemble it runs beside the statistical detectors and rules, and the
-//! stronger of the two speaks.
+//! stronger of the two speaks where the statistics or the pod's siblings back the LSTM (see
+//! `combine`).
 //!
 //! Both probabilities are tail rates under one map (see [`crate::model::calibration`]), so
 //! "the stronger" is meaningful, and on healthy pods the ensemble crosses the alert threshold
@@ -104,7 +105,7 @@ impl LstmScorer {
 /// The statistical probability at which the LSTM's higher probability joins the statistics'
 /// in the ensemble (a healthy pod's statistical probability is mostly under 0.01: median
 /// 0.002, 90th percentile 0.006 on a simulator run). Below it, the LSTM speaks alone only when
-/// its pod's siblings vouch for it (see [`siblings_quiet`]).
+/// its pod's siblings vouch for it (see `siblings_quiet`).
 pub const CORROBORATION: f64 = 0.05;
 
 /// An LSTM probability at which a sibling counts as surprised too: "one healthy sample in a
