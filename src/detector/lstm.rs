@@ -13,7 +13,7 @@ use super::{AnomalyScorer, AnomalyType, Evidence, PodScore, Severity, Statistica
 use crate::features::{FeatureRow, PodKey, Signal};
 use crate::model::artifact::SurpriseConfig;
 use crate::model::calibration::ReadingCalibration;
-use crate::model::surprise::{is_warm, Reading, SurpriseTracker};
+use crate::model::surprise::{Reading, SurpriseTracker};
 use crate::model::{StepInput, StreamInput, StreamingForecaster, Surprise};
 use std::collections::HashMap;
 
@@ -59,21 +59,14 @@ impl LstmScorer {
         }
     }
 
-    /// One pod's reading, updating its statistics; `None` while the pod is cold (which also
-    /// resets them) or when nothing was measured.
+    /// One pod's reading, updating its statistics (see [`SurpriseTracker::observe`]).
     fn reading(&mut self, f: &FeatureRow, surprise: Option<&Surprise>) -> Option<Reading> {
-        let Some(s) =
-            surprise.filter(|s| is_warm(f.age_samples, self.min_history, s, &self.surprise))
-        else {
-            self.trackers.remove(&f.key);
-            return None;
-        };
-        // Updated in place: a key is cloned only when a pod first warms up, not every sample.
+        // Updated in place: a key is cloned only when a pod first appears, not every sample.
         let tracker = match self.trackers.get_mut(&f.key) {
             Some(t) => t,
             None => self.trackers.entry(f.key.clone()).or_default(),
         };
-        tracker.advance(s, &self.surprise)
+        tracker.observe(surprise, f.age_samples, self.min_history, &self.surprise)
     }
 
     fn lstm_score(
@@ -83,11 +76,11 @@ impl LstmScorer {
         reading: Option<&Reading>,
         surprise: Option<&Surprise>,
     ) -> PodScore {
-        let p = reading.map_or(0.0, |r| self.calibration.probability(r));
+        let (p, drift_speaks) = reading.map_or((0.0, false), |r| self.calibration.assess(r));
         let mut evidence = Vec::new();
         let mut kind = AnomalyType::LevelShift;
         let drift = reading
-            .filter(|r| self.calibration.drift_speaks(r))
+            .filter(|_| drift_speaks)
             .and_then(|r| Some((r.drift, r.drift_feature?)));
         let missed = match drift {
             Some((_, (i, sign))) => Some((i, sign)),

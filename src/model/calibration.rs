@@ -141,22 +141,16 @@ impl ReadingCalibration {
         })
     }
 
-    /// Tail rate of a reading: the rarer of its two statistics, doubled, at most 1.
-    pub fn tail_rate(&self, r: &Reading) -> f64 {
-        (2.0 * self
-            .spike
-            .tail_rate(r.spike)
-            .min(self.drift.tail_rate(r.drift)))
-        .min(1.0)
-    }
-
-    /// Whether the drift statistic is the rarer of the two (it then names the evidence).
-    pub fn drift_speaks(&self, r: &Reading) -> bool {
-        self.drift.tail_rate(r.drift) < self.spike.tail_rate(r.spike)
+    /// A reading's probability (its tail rate: the rarer of its two statistics, doubled, at
+    /// most 1), and whether the drift is the rarer one (it then names the evidence).
+    pub fn assess(&self, r: &Reading) -> (f64, bool) {
+        let (spike, drift) = (self.spike.tail_rate(r.spike), self.drift.tail_rate(r.drift));
+        let rate = (2.0 * spike.min(drift)).min(1.0);
+        (probability_of_rate(rate), drift < spike)
     }
 
     pub fn probability(&self, r: &Reading) -> f64 {
-        probability_of_rate(self.tail_rate(r))
+        self.assess(r).0
     }
 }
 
@@ -221,11 +215,11 @@ mod tests {
         };
         let rare = c.tail_rate(8.0);
         assert!(rare < c.tail_rate(5.0));
-        assert!((joint.tail_rate(&reading(5.0, 8.0)) - 2.0 * rare).abs() < 1e-15);
-        assert!((joint.tail_rate(&reading(8.0, 5.0)) - 2.0 * rare).abs() < 1e-15);
-        assert!(joint.drift_speaks(&reading(5.0, 8.0)));
-        assert!(!joint.drift_speaks(&reading(8.0, 5.0)));
-        assert_eq!(joint.tail_rate(&reading(0.0, 0.0)), 1.0, "never above 1");
+        let p = probability_of_rate(2.0 * rare);
+        assert_eq!(joint.assess(&reading(5.0, 8.0)), (p, true));
+        assert_eq!(joint.assess(&reading(8.0, 5.0)), (p, false));
+        let never_above_1 = probability_of_rate(1.0);
+        assert_eq!(joint.probability(&reading(0.0, 0.0)), never_above_1);
     }
 
     #[test]

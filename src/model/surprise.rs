@@ -76,6 +76,26 @@ pub struct SurpriseTracker {
 }
 
 impl SurpriseTracker {
+    /// Folds in a stream's sample (`None`: its first, nothing was forecast yet) at age
+    /// `age_samples`. While the stream is not warm (see [`is_warm`]) the statistics start
+    /// afresh and there is no reading; the daemon's scorer and the calibration both read
+    /// through here, so they agree on what a reading is.
+    pub fn observe(
+        &mut self,
+        s: Option<&Surprise>,
+        age_samples: u64,
+        min_history: u64,
+        config: &SurpriseConfig,
+    ) -> Option<Reading> {
+        match s.filter(|s| is_warm(age_samples, min_history, s, config)) {
+            Some(s) => self.advance(s, config),
+            None => {
+                *self = SurpriseTracker::default();
+                None
+            }
+        }
+    }
+
     /// Folds in one warm sample; `None` when no feature was measured (the state is kept).
     pub fn advance(&mut self, s: &Surprise, config: &SurpriseConfig) -> Option<Reading> {
         let raw = sample_surprise(s, config)?;
@@ -195,6 +215,29 @@ mod tests {
             (r.drift - 5.0).abs() < 1e-6,
             "the sum survived the gap: {r:?}"
         );
+    }
+
+    #[test]
+    fn a_cold_stream_has_no_reading_and_starts_afresh() {
+        let c = SurpriseConfig {
+            warmup_steps: 50,
+            ..raw_sums()
+        };
+        let mut t = SurpriseTracker::default();
+        let miss = sample(&[0.0, -2.0]); // 100 steps before it: warm for the LSTM
+        for _ in 0..5 {
+            t.observe(Some(&miss), 100, 60, &c).unwrap();
+        }
+        assert!(t.observe(None, 100, 60, &c).is_none(), "nothing forecast");
+        assert!(t.observe(Some(&miss), 10, 60, &c).is_none(), "too young");
+        let young_lstm = Surprise {
+            steps_before: 3,
+            ..miss.clone()
+        };
+        assert!(t.observe(Some(&young_lstm), 100, 60, &c).is_none());
+        // Warm again: the sums restart from zero (one step of 1 beyond the slack).
+        let r = t.observe(Some(&miss), 100, 60, &c).unwrap();
+        assert!((r.drift - 1.0).abs() < 1e-6, "{r:?}");
     }
 
     #[test]

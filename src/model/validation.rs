@@ -5,7 +5,7 @@ use super::artifact::SurpriseConfig;
 use super::data::PodSequence;
 use super::forecaster::{Architecture, Forecaster};
 use super::streaming::{StreamInput, StreamingForecaster};
-use super::surprise::{is_warm, Reading, SurpriseTracker};
+use super::surprise::{Reading, SurpriseTracker};
 use burn::tensor::Device;
 
 /// Readings of the healthy, warm samples of `sequences`.
@@ -20,7 +20,7 @@ pub fn healthy_readings(
     let mut forecaster: StreamingForecaster<usize> =
         StreamingForecaster::new(network, architecture, device);
     let keys: Vec<usize> = (0..sequences.len()).collect();
-    let mut trackers: Vec<Option<SurpriseTracker>> = vec![None; sequences.len()];
+    let mut trackers = vec![SurpriseTracker::default(); sequences.len()];
     let longest = sequences.iter().map(|s| s.steps.len()).max().unwrap_or(0);
     let mut out = Vec::new();
     // Streams are independent, so stepping them side by side, one step index at a time, is
@@ -40,17 +40,7 @@ pub fn healthy_readings(
         let surprises = forecaster.step(&batch);
         for (&i, s) in active.iter().zip(&surprises) {
             let seq = sequences[i];
-            // As the scorer: a stream that is not warm starts its statistics afresh.
-            let Some(s) = s
-                .as_ref()
-                .filter(|s| is_warm(seq.age[t], min_history, s, config))
-            else {
-                trackers[i] = None;
-                continue;
-            };
-            let reading = trackers[i]
-                .get_or_insert_with(SurpriseTracker::default)
-                .advance(s, config);
+            let reading = trackers[i].observe(s.as_ref(), seq.age[t], min_history, config);
             if let (Some(r), true) = (reading, seq.healthy[t]) {
                 out.push(r);
             }
