@@ -10,6 +10,7 @@ pub mod anomaly_type;
 pub mod lstm;
 pub mod pod_score;
 pub mod series;
+pub mod signal;
 pub mod statistical;
 
 pub use anomaly_type::{AnomalyType, Severity};
