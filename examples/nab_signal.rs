@@ -5,12 +5,11 @@
 //! Prints the standard, reward_low_FP and reward_low_FN scores of the whole corpus and of the
 //! two folds by file (every other file of each category, sorted by name).
 
-use k8s_monitor::detector::signal::{
+use k8s_monitor::signal::{
     Cadence, Horizon, Observation, SignalDetector, SignalSettings,
 };
-use k8s_monitor::eval::nab::{load_corpus, score_corpus, Corpus};
+use k8s_monitor::eval::nab::{load_corpus, read_series, score_corpus, Corpus};
 use k8s_monitor::model::calibration::probability_of_rate;
-use k8s_monitor::nab_series::read_series;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -58,11 +57,11 @@ fn main() {
         let mut recent: std::collections::VecDeque<(f64, f64)> = Default::default();
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let seconds = r.observation.seconds as f64;
+            let seconds = r.at.timestamp() as f64;
             let tick = cadence.tick(seconds, s.reference_step);
             let value = match transform.as_str() {
-                "log" => r.observation.value.max(0.0).ln_1p(),
-                _ => r.observation.value,
+                "log" => r.number.max(0.0).ln_1p(),
+                _ => r.number,
             };
             let reading = d.observe(Observation { seconds, value }, &tick, &s);
             let p = reading.map_or(0.0, |x| probability_of_rate(x.tail));

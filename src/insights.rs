@@ -149,6 +149,7 @@ mod tests {
             severity: Severity::Info,
             evidence: vec![],
             context: Default::default(),
+            status: Default::default(),
         }
     }
 

@@ -13,9 +13,7 @@ use crate::model::artifact::{self, POD_MODEL_KIND};
 use crate::model::training::cpu_device;
 use crate::model::{ModelLoadError, StreamingForecaster, POD_FEATURES};
 use crate::settings::DetectorKind;
-
-/// Ticks at the end of a replay that are scored to warm the scorer (10 min at 5 s).
-pub const REPLAY_SCORED_TICKS: usize = 120;
+use crate::signal::{Horizon, SignalSettings};
 
 pub struct ScoringPipeline {
     features: FeatureBuilder,
@@ -33,32 +31,15 @@ impl ScoringPipeline {
 
     /// Pods currently remembered.
     pub fn pods_tracked(&self) -> usize {
-        self.features.history().len()
+        self.features.pods()
     }
 
-    /// Rebuilds state from rows scored before a restart, without scoring them again: older
-    /// ticks only fill the history; the last [`REPLAY_SCORED_TICKS`] go through the scorer too
-    /// (results dropped) so its short-term state (smoothing, rollouts, readiness) is warm.
-    /// Costs pods × history instead of pods × history²; the scores that follow equal those of
-    /// a pipeline that never restarted (tested below).
+    /// Rebuilds state from rows scored before a restart, without publishing them again: they
+    /// go through exactly the path [`Self::score_rows`] takes and their scores are dropped, so
+    /// the scores that follow equal those of a pipeline that never restarted (tested below).
+    /// Every per-pod summary is streamed, so this costs one pass over the rows.
     pub fn replay(&mut self, rows: &[PodMetricsRow]) -> Result<Vec<PodKey>, FeatureError> {
-        let ticks: Vec<&[PodMetricsRow]> = ticks(rows).collect();
-        let scored_from = ticks.len().saturating_sub(REPLAY_SCORED_TICKS);
-        let mut evicted = Vec::new();
-        for (j, tick) in ticks.into_iter().enumerate() {
-            if j < scored_from {
-                self.features.remember(tick);
-            } else {
-                let features = self.features.tick(tick)?;
-                self.scorer.score(&features);
-            }
-            let gone = self.features.evict(tick[0].timestamp);
-            if !gone.is_empty() {
-                self.scorer.forget(&gone);
-                evicted.extend(gone);
-            }
-        }
-        Ok(evicted)
+        self.score_rows(rows).map(|(_, evicted)| evicted)
     }
 
     /// Scores time-ordered rows; one score per row, in the same order. Pods silent for longer
@@ -86,8 +67,10 @@ impl ScoringPipeline {
     /// The pipeline the daemon and `detect` run, as configured. A model that cannot be used
     /// is logged as a warning, and the statistical detectors run instead.
     pub fn from_settings(settings: &crate::settings::Settings) -> ScoringPipeline {
-        let dg = &settings.dataset_generator;
-        let features = FeatureBuilder::new(dg.history_per_pod, dg.evict_after);
+        let features = FeatureBuilder::new(
+            signal_settings(settings),
+            settings.dataset_generator.evict_after,
+        );
         let (scorer, choice) = scorer_from_settings(settings);
         match &choice {
             ScorerChoice::Configured => {
@@ -98,6 +81,14 @@ impl ScoringPipeline {
             ),
         }
         ScoringPipeline::new(features, scorer)
+    }
+}
+
+/// The per-signal detector's settings, as configured (the warm-up is a setting).
+pub fn signal_settings(settings: &crate::settings::Settings) -> SignalSettings {
+    SignalSettings {
+        warm_up: Horizon(settings.anomaly_model.warm_up.as_secs_f64()),
+        ..SignalSettings::default()
     }
 }
 
@@ -120,7 +111,6 @@ pub fn scorer_from_settings(
     let statistics = || {
         StatisticalEnsemble::new(StatisticalSettings {
             alert_threshold: am.alert_threshold,
-            min_history: am.min_history as u64,
             ..StatisticalSettings::default()
         })
     };
@@ -142,6 +132,8 @@ pub fn scorer_from_settings(
                 config.calibration,
                 config.surprise,
                 statistics(),
+                config.step_seconds,
+                am.warm_up.as_secs_f64(),
             );
             (Box::new(scorer), ScorerChoice::Configured)
         }
@@ -208,8 +200,6 @@ mod tests {
     #[test]
     fn scores_after_a_replay_equal_scores_without_a_restart() {
         let (before, after) = calm_then_faults(20, 3, 360);
-        // Exact equality holds for the statistical detectors; the LSTM's state after a replay
-        // has seen fewer steps, and is checked with a tolerance below.
         let mut settings = Settings::default();
         settings.anomaly_model.detector = DetectorKind::Statistical;
         let (expected, got) = throughout_and_restarted(&settings, &before, &after);
@@ -224,7 +214,7 @@ mod tests {
     }
 
     #[test]
-    fn an_ensemble_after_a_replay_agrees_with_one_that_never_restarted() {
+    fn an_ensemble_after_a_replay_equals_one_that_never_restarted() {
         let (before, after) = calm_then_faults(12, 4, 240);
         let mut settings = Settings::default();
         settings.anomaly_model.model_dir =
@@ -233,21 +223,8 @@ mod tests {
         assert!(matches!(choice, ScorerChoice::Configured), "{choice:?}");
 
         let (expected, got) = throughout_and_restarted(&settings, &before, &after);
-
-        // The replayed LSTM state has seen 120 steps instead of 480: it has forgotten its
-        // start, so verdicts agree and probabilities differ by little.
         assert_eq!(expected.len(), got.len());
-        let verdicts = expected
-            .iter()
-            .zip(&got)
-            .filter(|(a, b)| a.is_anomaly != b.is_anomaly)
-            .count();
-        assert_eq!(verdicts, 0, "alarm verdicts differ after a replay");
-        let worst = expected
-            .iter()
-            .zip(&got)
-            .map(|(a, b)| (a.anomaly_probability - b.anomaly_probability).abs())
-            .fold(0.0, f64::max);
-        assert!(worst < 0.05, "probabilities differ by up to {worst}");
+        let differ = expected.iter().zip(&got).filter(|(a, b)| a != b).count();
+        assert_eq!(differ, 0, "{differ} of {} scores differ", expected.len());
     }
 }

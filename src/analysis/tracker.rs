@@ -273,6 +273,7 @@ mod tests {
             },
             evidence: vec![],
             context: Default::default(),
+            status: Default::default(),
         }
     }
 

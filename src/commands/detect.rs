@@ -6,17 +6,17 @@
 //! timestamp never change when rows of later timestamps are added. The output appears only
 //! when complete (written to a temporary file and renamed).
 //!
-//! `--format nab` scores single series (`timestamp,value`) with the single-series detector
-//! ([`crate::detector::series`]), a file or a directory of them at a time.
+//! `--format nab` scores single series (`timestamp,value`), a file or a directory of them at a
+//! time, through the same pipeline: each series is one signal of one pod
+//! ([`crate::eval::nab::as_pod`]).
 
 use crate::atomic_file::AtomicFile;
-use crate::cli::{DetectArgs, DetectFormat, DetectorsArg};
+use crate::cli::{DetectArgs, DetectFormat};
 use crate::csv_input::{lossy_lines, IngestStats, Layout, RowParser};
-use crate::detector::series::{SeriesDetector, SeriesSettings};
+use crate::eval::nab::as_pod::{pod_of, pod_row, OneAlertPerEvent};
+use crate::eval::nab::{read_series, write_results};
 use crate::eval::{ScoreRow, ScoreWriter};
 use crate::metrics_row::PodMetricsRow;
-use crate::model::online::{OnlineLstm, OnlineLstmSettings};
-use crate::nab_series::{read_series, write_scores};
 use crate::pipeline::ScoringPipeline;
 use crate::settings::{self, Overrides, Settings};
 use anyhow::{bail, Context};
@@ -35,8 +35,16 @@ pub struct DetectSummary {
 }
 
 pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
+    let (path, explicit) = args.config.path();
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let overrides = Overrides {
+        alert_threshold: args.alert_threshold,
+        detector: args.detector.map(|d| d.as_str().to_string()),
+        ..Overrides::default()
+    };
+    let settings = settings::load(&path, explicit, &env, &overrides)?;
     if args.format == DetectFormat::Nab {
-        let s = detect_nab(&args.input, &args.output, args.detectors)?;
+        let s = detect_nab(&settings, &args.input, &args.output)?;
         eprintln!(
             "scored {} rows in {} file(s) ({} alerts); wrote {}",
             s.rows,
@@ -46,13 +54,6 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    let (path, explicit) = args.config.path();
-    let env: HashMap<String, String> = std::env::vars().collect();
-    let overrides = Overrides {
-        alert_threshold: args.alert_threshold,
-        ..Overrides::default()
-    };
-    let settings = settings::load(&path, explicit, &env, &overrides)?;
     let summary = detect_canonical(&settings, &args.input, &args.output, &args.legacy_namespace)?;
     eprintln!(
         "scored {} rows ({} anomalous), skipped {} bad rows{}; wrote {}",
@@ -150,64 +151,51 @@ pub struct NabSummary {
 }
 
 /// Scores one NAB series file, or every `*.csv` below a directory into the same relative path
-/// under `output`, with the single-series detector. Each file is learned from its first row,
-/// on its own, without look-ahead.
-pub fn detect_nab(
-    input: &Path,
-    output: &Path,
-    detectors: DetectorsArg,
-) -> anyhow::Result<NabSummary> {
-    let settings = SeriesSettings::default();
-    // Fail before reading anything if the sources asked for do not exist.
-    series_detector(&settings, detectors)?;
-    let jobs: Vec<(PathBuf, PathBuf)> = if input.is_dir() {
+/// under `output`, through the daemon's pipeline: each file is one signal of its own pod,
+/// learned from its first row, without look-ahead (see [`crate::eval::nab::as_pod`]).
+pub fn detect_nab(settings: &Settings, input: &Path, output: &Path) -> anyhow::Result<NabSummary> {
+    let jobs: Vec<(PathBuf, PathBuf, String)> = if input.is_dir() {
         let files = csv_files_below(input)?;
         if files.is_empty() {
             bail!("{}: no *.csv file below this directory", input.display());
         }
         files
             .into_iter()
-            .map(|rel| (input.join(&rel), output.join(rel)))
+            .map(|rel| {
+                let name = rel.to_string_lossy().replace('\\', "/");
+                (input.join(&rel), output.join(rel), name)
+            })
             .collect()
     } else {
-        vec![(input.to_path_buf(), output.to_path_buf())]
+        let name = input
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        vec![(input.to_path_buf(), output.to_path_buf(), name)]
     };
+    // One pipeline for every file: each file is its own pod, and pods share nothing.
+    let mut pipeline = ScoringPipeline::from_settings(settings);
+    let threshold = settings.anomaly_model.alert_threshold;
+    let reference_step = crate::pipeline::signal_settings(settings).reference_step;
     let mut summary = NabSummary::default();
-    for (from, to) in jobs {
+    for (from, to, name) in jobs {
         let rows = read_series(&from)?;
-        let mut detector = series_detector(&settings, detectors)?;
-        let scores: Vec<f64> = rows
-            .iter()
-            .map(|r| detector.observe(r.observation))
-            .collect();
-        write_scores(&to, &rows, &scores)?;
+        let (namespace, pod) = pod_of(&name);
+        let mut one_alert = OneAlertPerEvent::new(threshold, reference_step);
+        let mut scores = Vec::with_capacity(rows.len());
+        for row in &rows {
+            // Each row its own tick: repeated timestamps stay distinct samples.
+            let (scored, _) = pipeline.score_rows(&[pod_row(&namespace, &pod, row)])?;
+            let p = scored.first().map_or(0.0, |s| s.anomaly_probability);
+            let seconds = row.at.timestamp_millis() as f64 / 1000.0;
+            scores.push(one_alert.report(seconds, p));
+        }
+        write_results(&to, &rows, &scores)?;
         summary.files += 1;
         summary.rows += rows.len();
-        summary.alerts += scores
-            .iter()
-            .filter(|s| **s >= settings.firing_level)
-            .count();
+        summary.alerts += scores.iter().filter(|s| **s >= threshold).count();
     }
     Ok(summary)
-}
-
-fn series_detector(
-    settings: &SeriesSettings,
-    detectors: DetectorsArg,
-) -> anyhow::Result<SeriesDetector> {
-    match detectors {
-        DetectorsArg::Stats => Ok(SeriesDetector::statistical(settings)),
-        DetectorsArg::Lstm => Ok(SeriesDetector::new(
-            settings,
-            vec![Box::new(OnlineLstm::new(OnlineLstmSettings::default()))],
-        )),
-        // The LSTM alone is the weaker detector: in the ensemble it corroborates.
-        DetectorsArg::Ensemble => Ok(SeriesDetector::ensemble(
-            settings,
-            settings.statistical_sources(),
-            vec![Box::new(OnlineLstm::new(OnlineLstmSettings::default()))],
-        )),
-    }
 }
 
 /// Paths of the `*.csv` files below `dir`, relative to it, sorted (a stable order).

@@ -35,7 +35,8 @@ pub const SURPRISE: SurpriseConfig = SurpriseConfig {
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let defaults = Settings::default();
     let dg = &defaults.dataset_generator;
-    let min_history = defaults.anomaly_model.min_history as u64;
+    let signal = crate::pipeline::signal_settings(&defaults);
+    let warm_up = defaults.anomaly_model.warm_up.as_secs_f64();
     if args.window < 16 || args.burn_in >= args.window / 2 {
         bail!(
             "--window {} --burn-in {}: the window must be at least 16 samples and the burn-in \
@@ -52,6 +53,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         digests.push((path.display().to_string(), file_digest(path)?));
     }
     let mut sequences: Vec<PodSequence> = Vec::new();
+    let mut steps: Vec<f64> = Vec::new();
     for path in &args.input {
         digests.push((path.display().to_string(), file_digest(path)?));
         let (rows, stats) = read_all_rows(path, "default")?;
@@ -63,12 +65,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
                 stats.skipped_by_reason
             );
         }
+        steps.extend(sampling_steps(&rows));
         // Each file is its own cluster history: features are built file by file.
         sequences.extend(
-            pod_sequences(&rows, &faults, dg.history_per_pod, dg.evict_after)
+            pod_sequences(&rows, &faults, signal, dg.evict_after)
                 .with_context(|| format!("building features of {}", path.display()))?,
         );
     }
+    let step_seconds = median(&mut steps).context("the input has fewer than two timestamps")?;
     let data_sha256 = sha256_hex(
         digests
             .iter()
@@ -127,7 +131,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         cpu_device(),
         &validation_pods,
         &SURPRISE,
-        min_history,
+        warm_up,
     );
     let calibration =
         ReadingCalibration::fit(&healthy).context("calibrating on the held-out pods")?;
@@ -142,10 +146,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         kind: POD_MODEL_KIND.to_string(),
         architecture,
         features: POD_FEATURES.iter().map(|s| s.to_string()).collect(),
-        normalisation: "robust z-score of each signal against the pod's own rolling baseline \
-                        (median, IQR scale; log scale for load-like signals), then asinh; \
-                        state features 0/1 (restarts capped at 3)"
+        normalisation: "z-score of each signal against the pod's own normal, as its online \
+                        detector learns it (robust exponentially weighted level and spread, \
+                        2 h horizon; log scale for load-like signals), then asinh; state \
+                        features 0/1 (restarts capped at 3)"
             .to_string(),
+        step_seconds,
         window: args.window,
         burn_in: args.burn_in,
         surprise: SURPRISE,
@@ -183,6 +189,22 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         config.weights_sha256
     );
     Ok(())
+}
+
+/// The steps between consecutive timestamps of a file's rows.
+fn sampling_steps(rows: &[crate::metrics_row::PodMetricsRow]) -> Vec<f64> {
+    let mut stamps: Vec<i64> = rows.iter().map(|r| r.timestamp.timestamp_millis()).collect();
+    stamps.dedup();
+    stamps
+        .windows(2)
+        .map(|w| (w[1] - w[0]) as f64 / 1000.0)
+        .filter(|d| *d > 0.0)
+        .collect()
+}
+
+fn median(values: &mut [f64]) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
 }
 
 fn file_digest(path: &std::path::Path) -> anyhow::Result<String> {

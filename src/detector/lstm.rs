@@ -32,11 +32,29 @@ pub struct LstmScorer {
     calibration: ReadingCalibration,
     surprise: SurpriseConfig,
     statistics: StatisticalEnsemble,
-    min_history: u64,
+    /// Seconds a pod is observed before the LSTM's surprise counts (the signals' warm-up).
+    warm_up: f64,
+    /// The interval the network was trained at: one LSTM step is this long.
+    step_seconds: f64,
     alert_threshold: f64,
-    /// Spike and drift statistics per pod, once it is warm.
-    trackers: HashMap<PodKey, SurpriseTracker>,
+    /// Per pod: spike and drift statistics once warm, and the LSTM's latest step.
+    trackers: HashMap<PodKey, PodLstm>,
+    /// Whether the warning about pods sampled too coarsely for the LSTM was logged.
+    coarse_warned: bool,
 }
+
+/// One pod's LSTM bookkeeping between steps.
+#[derive(Debug, Clone, Default)]
+struct PodLstm {
+    tracker: SurpriseTracker,
+    /// When the LSTM last stepped this pod, and what it said then (held until the next step).
+    last_step: Option<(chrono::DateTime<chrono::Utc>, PodScore)>,
+}
+
+/// Streams sampled more coarsely than this many trained steps are not given to the network.
+pub const MAX_STEP_RATIO: f64 = 1.5;
+/// A finer stream steps the network once this share of a trained step has passed.
+const STEP_TOLERANCE: f64 = 0.9;
 
 impl LstmScorer {
     pub fn new(
@@ -45,28 +63,58 @@ impl LstmScorer {
         calibration: ReadingCalibration,
         surprise: SurpriseConfig,
         statistics: StatisticalEnsemble,
+        step_seconds: f64,
+        warm_up: f64,
     ) -> LstmScorer {
-        let s = statistics.settings();
+        let alert_threshold = statistics.settings().alert_threshold;
         LstmScorer {
             mode,
-            min_history: s.min_history,
-            alert_threshold: s.alert_threshold,
+            warm_up,
+            step_seconds,
+            alert_threshold,
             forecaster,
             calibration,
             surprise,
             statistics,
             trackers: HashMap::new(),
+            coarse_warned: false,
         }
     }
 
-    /// One pod's reading, updating its statistics (see [`SurpriseTracker::observe`]).
-    fn reading(&mut self, f: &FeatureRow, surprise: Option<&Surprise>) -> Option<Reading> {
-        // Updated in place: a key is cloned only when a pod first appears, not every sample.
-        let tracker = match self.trackers.get_mut(&f.key) {
-            Some(t) => t,
-            None => self.trackers.entry(f.key.clone()).or_default(),
-        };
-        tracker.observe(surprise, f.age_samples, self.min_history, &self.surprise)
+    /// One pod's bookkeeping, created on first sight (a key is cloned only then).
+    fn pod(&mut self, key: &PodKey) -> &mut PodLstm {
+        if !self.trackers.contains_key(key) {
+            self.trackers.insert(key.clone(), PodLstm::default());
+        }
+        self.trackers.get_mut(key).expect("inserted above")
+    }
+
+    /// Whether the network takes a step on this row: the pod was observed, is not sampled
+    /// more coarsely than the network was trained for, and a trained step has passed since
+    /// its last step (a finer stream is stepped at the trained interval).
+    fn steps(&mut self, f: &FeatureRow) -> bool {
+        if !f.measured {
+            return false;
+        }
+        if f.sampling_step
+            .is_some_and(|s| s > MAX_STEP_RATIO * self.step_seconds)
+        {
+            if !self.coarse_warned {
+                self.coarse_warned = true;
+                tracing::warn!(
+                    "the LSTM was trained at {}s steps; pods sampled every {:.0}s or more coarsely \
+                     are judged by the statistical detectors alone",
+                    self.step_seconds,
+                    f.sampling_step.unwrap_or_default()
+                );
+            }
+            return false;
+        }
+        let step = self.step_seconds;
+        let pod = self.pod(&f.key);
+        pod.last_step.as_ref().is_none_or(|(at, _)| {
+            (f.timestamp - *at).num_milliseconds() as f64 / 1000.0 >= STEP_TOLERANCE * step
+        })
     }
 
     fn lstm_score(
@@ -87,7 +135,7 @@ impl LstmScorer {
             None => surprise.and_then(|s| s.strongest()),
         };
         if let (Some(s), Some((i, r))) = (surprise, missed) {
-            kind = lstm_type(f, i, r, self.statistics.settings());
+            kind = lstm_type(f, i, r);
             evidence.push(lstm_evidence(f, input, i, r, s, drift.map(|(d, _)| d)));
         }
         let is_anomaly = p >= self.alert_threshold;
@@ -166,6 +214,11 @@ fn combine(mut stat: PodScore, lstm: PodScore, siblings_quiet: bool) -> PodScore
     }
 }
 
+/// One trained step as a time span.
+fn step_span(step_seconds: f64) -> chrono::TimeDelta {
+    chrono::TimeDelta::milliseconds((step_seconds * 1000.0).round() as i64)
+}
+
 fn severity(p: f64, is_anomaly: bool) -> Severity {
     if !is_anomaly {
         Severity::Info
@@ -177,12 +230,7 @@ fn severity(p: f64, is_anomaly: bool) -> Severity {
 }
 
 /// The fault a forecast miss on feature `i` points to.
-fn lstm_type(
-    f: &FeatureRow,
-    i: usize,
-    residual: f32,
-    s: &super::StatisticalSettings,
-) -> AnomalyType {
+fn lstm_type(f: &FeatureRow, i: usize, residual: f32) -> AnomalyType {
     match StepInput::signal(i) {
         Some(sig) => {
             let own = match sig {
@@ -193,7 +241,7 @@ fn lstm_type(
                 Signal::FsRead | Signal::FsWrite => return AnomalyType::LevelShift,
                 other => other,
             };
-            statistical_type(own, residual as f64, false, f, s)
+            statistical_type(own, residual as f64, false, f)
         }
         None => match StepInput::feature_name(i) {
             "not_running" => AnomalyType::Pending,
@@ -231,7 +279,8 @@ fn lstm_evidence(
         Some(sig) => {
             let k = sig.index();
             let expected_z = (s.expected[i] as f64).sinh();
-            let expected = f.baseline_median[k] + expected_z * f.baseline_scale[k];
+            let (level, spread) = f.readings[k].map_or((f64::NAN, f64::NAN), |r| (r.level, r.spread));
+            let expected = level + expected_z * spread;
             Evidence {
                 feature: name.to_string(),
                 value: round4(f.natural_value(sig)),
@@ -259,12 +308,18 @@ impl AnomalyScorer for LstmScorer {
     }
 
     fn score(&mut self, features: &[FeatureRow]) -> Vec<PodScore> {
-        let inputs: Vec<StepInput> = features.iter().map(StepInput::from_features).collect();
-        let batch: Vec<StreamInput<'_, PodKey>> = features
+        let stepping: Vec<usize> = (0..features.len())
+            .filter(|&j| self.steps(&features[j]))
+            .collect();
+        let inputs: Vec<StepInput> = stepping
+            .iter()
+            .map(|&j| StepInput::from_features(&features[j]))
+            .collect();
+        let batch: Vec<StreamInput<'_, PodKey>> = stepping
             .iter()
             .zip(&inputs)
-            .map(|(f, x)| StreamInput {
-                key: &f.key,
+            .map(|(&j, x)| StreamInput {
+                key: &features[j].key,
                 values: &x.values,
                 measured: &x.measured,
             })
@@ -274,11 +329,30 @@ impl AnomalyScorer for LstmScorer {
             LstmMode::Ensemble => Some(self.statistics.score(features)),
             LstmMode::Alone => None,
         };
+        let mut stepped = stepping.iter().zip(&inputs).zip(&surprises).peekable();
         let mut lstm = Vec::with_capacity(features.len());
         for (j, f) in features.iter().enumerate() {
-            let surprise = surprises[j].as_ref();
-            let reading = self.reading(f, surprise);
-            lstm.push(self.lstm_score(f, &inputs[j], reading.as_ref(), surprise));
+            let verdict = match stepped.next_if(|((&k, _), _)| k == j) {
+                Some(((_, input), surprise)) => {
+                    let (warm_up, config) = (self.warm_up, self.surprise);
+                    let pod = self.pod(&f.key);
+                    let reading =
+                        pod.tracker
+                            .observe(surprise.as_ref(), f.observed_for, warm_up, &config);
+                    let verdict = self.lstm_score(f, input, reading.as_ref(), surprise.as_ref());
+                    self.pod(&f.key).last_step = Some((f.timestamp, verdict.clone()));
+                    verdict
+                }
+                // Between steps (a finer stream) the latest step's verdict holds; a gap, a
+                // coarse stream or a pod not yet stepped has none.
+                None => match self.trackers.get(&f.key).and_then(|p| p.last_step.as_ref()) {
+                    Some((at, v)) if f.measured && f.timestamp - *at < step_span(self.step_seconds) => {
+                        PodScore { timestamp: f.timestamp, ..v.clone() }
+                    }
+                    _ => PodScore::of(f, 0.0, false, AnomalyType::LevelShift, Severity::Info, Vec::new()),
+                },
+            };
+            lstm.push(verdict);
         }
         match statistical {
             None => lstm,
@@ -356,11 +430,13 @@ mod tests {
                 drift_features: 11,
             },
             StatisticalEnsemble::new(StatisticalSettings::default()),
+            5.0,
+            300.0,
         )
     }
 
     fn verdict(p: f64, kind: AnomalyType, feature: &str) -> PodScore {
-        let mut fb = FeatureBuilder::new(720, Duration::from_secs(300));
+        let mut fb = FeatureBuilder::new(crate::signal::SignalSettings::default(), Duration::from_secs(300));
         let f = fb.tick(&[row(0)]).unwrap().remove(0);
         let is_anomaly = p >= 0.7;
         let evidence = vec![Evidence {
@@ -375,7 +451,7 @@ mod tests {
 
     #[test]
     fn siblings_vouch_only_when_none_of_them_surprised_the_lstm() {
-        let mut fb = FeatureBuilder::new(720, Duration::from_secs(300));
+        let mut fb = FeatureBuilder::new(crate::signal::SignalSettings::default(), Duration::from_secs(300));
         let base = fb.tick(&[row(0)]).unwrap().remove(0);
         let pod = |name: &str, workload: &str| {
             let mut f = base.clone();
@@ -430,9 +506,10 @@ mod tests {
 
     #[test]
     fn a_new_pod_is_not_alarmed_on_until_it_has_history_and_gone_pods_free_state() {
-        let mut fb = FeatureBuilder::new(720, Duration::from_secs(300));
+        let mut fb = FeatureBuilder::new(crate::signal::SignalSettings::default(), Duration::from_secs(300));
         let mut s = scorer(LstmMode::Alone);
-        let min_history = StatisticalSettings::default().min_history as i64;
+        // Warm after 300 s of 5 s samples.
+        let min_history = 60;
         let mut probabilities = Vec::new();
         for t in 0..min_history + 40 {
             let features = fb.tick(&[row(t)]).unwrap();

@@ -7,15 +7,14 @@
 //! `detect --format nab`.
 
 pub mod anomaly_type;
+pub mod kube_state;
 pub mod lstm;
 pub mod pod_score;
-pub mod series;
-pub mod signal;
 pub mod statistical;
 
 pub use anomaly_type::{AnomalyType, Severity};
 pub use lstm::{LstmMode, LstmScorer};
-pub use pod_score::{Evidence, PodContext, PodScore};
+pub use pod_score::{Evidence, PodContext, PodScore, PodStatus};
 pub use statistical::{StatisticalEnsemble, StatisticalSettings};
 
 use crate::features::{FeatureRow, PodKey};

@@ -1,75 +1,74 @@
-//! The statistical ensemble: robust z-scores against each pod's own history *and* its sibling
-//! replicas, smoothed over time, plus rules on the states Kubernetes reports (crash loops, OOM
-//! kills, readiness, saturation). It needs no training and is the fallback of every model.
+//! The statistical verdict on a pod: its signals' judgements (each against its own past, see
+//! [`crate::signal`]) read together with its sibling replicas, plus the rules on the states
+//! Kubernetes reports ([`super::kube_state`]). It needs no training and is the fallback of
+//! every model.
 //!
 //! How a probability comes out:
-//! 1. For CPU, memory and network, a deviation counts only when the pod is off both from its own
-//!    past and from its siblings in the same direction (`min(|z_own|, |z_peer|)`): a load swell
-//!    moves all replicas and is not an anomaly; a fault moves one. A pod without siblings uses its
-//!    own z, discounted. Network errors use their own z above an absolute rate floor.
-//! 2. Each deviation is smoothed with an EWMA, so one noisy sample does not alarm.
-//! 3. The strongest smoothed deviation `E` maps to `p = 1 / (1 + exp(−k (E − c)))`.
-//! 4. Rules give fixed probabilities for states that are anomalous by definition.
-//! 5. The pod's probability is the largest of these; its type is the one that gave it.
-//!
-//! The probability is a monotone score in [0, 1], not yet calibrated against observed
-//! false-alarm rates (calibration comes with the LSTM model).
+//! 1. **Signals.** Each tracked signal's reading carries a tail probability `u`: the chance of
+//!    something this unusual in that signal's normal behaviour.
+//! 2. **Siblings.** For CPU, memory and network a deviation counts only when the pod is off
+//!    both from its own past *and* from its sibling replicas, in the same direction: the larger
+//!    (weaker) of the own and the peer tail. A load swell, an HPA scale-out or a deploy moves
+//!    every replica and is not an anomaly; a fault moves one. A pod without siblings has its
+//!    own tail discounted (`u^w`, [`StatisticalSettings::singleton_weight`]). Network errors
+//!    count above an absolute rate.
+//! 3. **One rate per pod.** The least of those tails times their number (Bonferroni) becomes a
+//!    probability through the documented map (`p = 0.7` at `u = 1e-5`,
+//!    [`crate::model::calibration::probability_of_rate`]).
+//! 4. **States.** The Kubernetes-state rules add findings: single events as evidence, below
+//!    the alert threshold; repeated or sustained states as alarms, anchored on the
+//!    kubernetes-mixin alerts. A steady memory climb that will reach the limit soon is one more
+//!    rule.
+//! 5. The pod's probability is the largest; its type comes from a paging rule when one fires
+//!    (a reported state names the fault better than the metrics it moves), else from what gave
+//!    the probability.
 
 use super::anomaly_type::{AnomalyType, Severity};
+use super::kube_state::{KubeStateSettings, PodStateSample, PodStateTracker};
 use super::pod_score::{Evidence, PodScore};
 use super::AnomalyScorer;
 use crate::features::{FeatureRow, PodKey, Signal, SIGNALS};
-use crate::metrics_row::PodPhase;
+use crate::model::calibration::probability_of_rate;
+use crate::signal::SignalReading;
+use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatisticalSettings {
     /// Probability at or above which a pod is anomalous.
     pub alert_threshold: f64,
-    /// Samples of history before statistical signals are trusted (rules apply from the start).
-    pub min_history: u64,
-    /// EWMA weight of the newest deviation.
-    pub smoothing: f64,
-    /// Deviation (in robust z units) at which the statistical probability is 0.5.
-    pub midpoint: f64,
-    /// Slope of the logistic map from deviation to probability.
-    pub steepness: f64,
-    /// Weight of a pod's own z when it has no sibling to compare with.
+    /// A lone pod's tail counts as `u^w`: without siblings a load swell cannot be told from a
+    /// fault, so it takes stronger evidence.
     pub singleton_weight: f64,
     /// Network errors per second below which errors are not evidence.
     pub min_error_rate: f64,
-    /// Samples after a rollout during which a level change is attributed to it.
-    pub rollout_window: u64,
-    /// CPU utilisation of its limit counted as saturated.
-    pub cpu_saturation: f64,
-    /// Samples after a crash during which a restart counts as part of a crash loop.
-    pub crash_memory: u64,
+    /// Time after a rollout (an image pulled into a running pod) during which a level change
+    /// is attributed to it.
+    pub rollout_window: TimeDelta,
     /// A steady memory climb reaching the limit within this many minutes is a leak.
     pub leak_horizon_minutes: f64,
     /// How well memory must fit a straight line (R²) to count as a steady climb.
     pub leak_min_r_squared: f64,
+    /// The Kubernetes-state rules.
+    pub kube_state: KubeStateSettings,
 }
 
 impl Default for StatisticalSettings {
     fn default() -> Self {
         StatisticalSettings {
             alert_threshold: 0.7,
-            min_history: 60,
-            smoothing: 0.5,
-            midpoint: 5.0,
-            steepness: 1.5,
             singleton_weight: 0.6,
             min_error_rate: 0.5,
-            rollout_window: 240,
-            cpu_saturation: 0.9,
-            crash_memory: 60,
+            rollout_window: TimeDelta::minutes(20),
             leak_horizon_minutes: 15.0,
             leak_min_r_squared: 0.7,
+            kube_state: KubeStateSettings::default(),
         }
     }
 }
 
-/// The deviations the ensemble tracks, in this order.
+/// The signals whose deviations can raise an alarm, in this order. Disk I/O is evidence only:
+/// it has no sibling comparison, and a backup or a compaction moves it on healthy pods.
 const TRACKED: [Signal; 5] = [
     Signal::Cpu,
     Signal::Memory,
@@ -78,22 +77,29 @@ const TRACKED: [Signal; 5] = [
     Signal::NetErrors,
 ];
 
+/// How long a memory deviation is remembered when an OOM kill comes (was it a climb?).
+const MEMORY_PRESSURE_SECONDS: f64 = 240.0;
+
 #[derive(Debug, Clone, Default)]
 struct PodState {
-    smoothed: [f64; TRACKED.len()],
-    samples_since_rollout: Option<u64>,
-    /// Decaying peak of the smoothed memory deviation: was memory climbing before an OOM kill?
+    rules: PodStateTracker,
+    last_rollout: Option<DateTime<Utc>>,
+    /// Decaying peak of the memory z-score: was memory climbing before an OOM kill?
     memory_pressure: f64,
     last_memory_utilisation: Option<f64>,
-    pending_samples: u64,
-    saturated_samples: u64,
-    /// Samples since the container last crashed (Error, CrashLoopBackOff, …).
-    samples_since_crash: Option<u64>,
 }
 
 pub struct StatisticalEnsemble {
     settings: StatisticalSettings,
     pods: HashMap<PodKey, PodState>,
+}
+
+/// One tracked signal's evidence: its corrected tail and the reading that gave it.
+#[derive(Debug, Clone, Copy)]
+struct SignalEvidence {
+    signal: Signal,
+    tail: f64,
+    z: f64,
 }
 
 impl StatisticalEnsemble {
@@ -110,206 +116,78 @@ impl StatisticalEnsemble {
 
     fn score_one(&mut self, f: &FeatureRow) -> PodScore {
         let s = &self.settings;
-        let state = self.pods.entry(f.key.clone()).or_default();
+        let state = match self.pods.get_mut(&f.key) {
+            Some(state) => state,
+            None => self.pods.entry(f.key.clone()).or_default(),
+        };
+        if !f.measured {
+            return PodScore::unknown(f);
+        }
         let mut evidence = Vec::new();
-        let mut candidates: Vec<(f64, AnomalyType)> = Vec::new();
+        let mut candidates: Vec<(f64, AnomalyType, bool)> = Vec::new();
 
         // Rollouts (an image pulled into a running pod) explain level changes that follow.
         if is_rollout_event(f) {
-            state.samples_since_rollout = Some(0);
-        } else if let Some(n) = state.samples_since_rollout.as_mut() {
-            *n += 1;
+            state.last_rollout = Some(f.timestamp);
         }
         let recent_rollout = state
-            .samples_since_rollout
-            .is_some_and(|n| n <= s.rollout_window);
+            .last_rollout
+            .is_some_and(|r| f.timestamp - r <= s.rollout_window);
 
-        // 1–3: statistical deviations.
-        let warm = f.age_samples >= s.min_history;
-        if warm {
-            for (slot, sig) in TRACKED.iter().enumerate() {
-                let d = deviation(f, *sig, s);
-                state.smoothed[slot] = s.smoothing * d + (1.0 - s.smoothing) * state.smoothed[slot];
-            }
-        } else {
-            state.smoothed = Default::default();
-        }
-        let mem_slot = 1;
-        state.memory_pressure = (state.memory_pressure * 0.98).max(state.smoothed[mem_slot]);
-        let (slot, strongest) = state
-            .smoothed
+        // 1-3: the signals, read with the siblings.
+        let judged: Vec<SignalEvidence> = TRACKED
             .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-            .map(|(i, v)| (i, *v))
-            .unwrap_or((0, 0.0));
-        if warm && strongest != 0.0 {
-            let p = 1.0 / (1.0 + (-s.steepness * (strongest.abs() - s.midpoint)).exp());
-            let kind = statistical_type(TRACKED[slot], strongest, recent_rollout, f, s);
-            candidates.push((p, kind));
+            .filter_map(|sig| signal_evidence(f, *sig, s))
+            .collect();
+        if let Some(strongest) = judged.iter().min_by(|a, b| a.tail.total_cmp(&b.tail)) {
+            let u = (strongest.tail * judged.len() as f64).min(1.0);
+            let p = probability_of_rate(u);
+            let kind = statistical_type(strongest.signal, strongest.z, recent_rollout, f);
+            candidates.push((p, kind, false));
         }
-        if warm {
-            for sig in SIGNALS {
-                let z = f.z(sig);
-                if z.is_finite() && z.abs() >= 3.0 {
-                    evidence.push(Evidence {
-                        feature: sig.name().to_string(),
-                        value: round4(f.natural_value(sig)),
-                        baseline: round4(f.natural_baseline(sig)),
-                        deviation: round4(z),
-                        detail: None,
-                    });
-                }
+        let memory_z = f.z(Signal::Memory);
+        let keep = (-f.tick.elapsed / MEMORY_PRESSURE_SECONDS).exp();
+        state.memory_pressure = (state.memory_pressure * keep).max(if memory_z.is_finite() {
+            memory_z
+        } else {
+            0.0
+        });
+        for sig in SIGNALS {
+            if let Some(r) = f.readings[sig.index()].filter(|r| r.z.abs() >= 3.0) {
+                evidence.push(signal_evidence_entry(f, sig, &r));
             }
         }
 
-        // 4: rules on reported state (their candidates start here).
-        let first_rule = candidates.len();
-        let crashed_recently = state
-            .samples_since_crash
-            .is_some_and(|n| n < s.crash_memory);
-        state.samples_since_crash = if is_crash_reason(f.reason.as_deref()) {
-            Some(0)
-        } else {
-            state.samples_since_crash.map(|n| n + 1)
-        };
-        match f.reason.as_deref() {
-            Some("CrashLoopBackOff") => {
-                candidates.push((0.97, AnomalyType::CrashLoop));
-                evidence.push(rule("reason", 1.0, 0.0, "container in CrashLoopBackOff"));
+        // 4: the Kubernetes-state rules.
+        let verdict = state
+            .rules
+            .observe(&PodStateSample::from_features(f), &s.kube_state);
+        for finding in verdict.findings {
+            let mut kind = finding.kind;
+            if kind == AnomalyType::OomKilled
+                && (state.memory_pressure >= 2.5
+                    || state.last_memory_utilisation.is_some_and(|u| u >= 0.8))
+            {
+                kind = AnomalyType::MemoryLeak;
             }
-            Some("OOMKilled") => {
-                let leaking = state.memory_pressure >= 2.5
-                    || state.last_memory_utilisation.is_some_and(|u| u >= 0.8);
-                let kind = if leaking {
-                    AnomalyType::MemoryLeak
-                } else {
-                    AnomalyType::OomKilled
-                };
-                candidates.push((0.95, kind));
-                evidence.push(rule("reason", 1.0, 0.0, "container OOMKilled"));
-            }
-            Some("ImagePullBackOff" | "ErrImagePull" | "InvalidImageName") => {
-                candidates.push((0.9, AnomalyType::ImagePullError));
-                evidence.push(rule("reason", 1.0, 0.0, "image cannot be pulled"));
-            }
-            Some("CreateContainerConfigError" | "CreateContainerError" | "RunContainerError") => {
-                candidates.push((0.9, AnomalyType::ContainerConfigError));
-                evidence.push(rule("reason", 1.0, 0.0, "container cannot be created"));
-            }
-            Some("Error" | "ContainerCannotRun") => {
-                candidates.push((0.85, AnomalyType::CrashLoop));
-                evidence.push(rule("reason", 1.0, 0.0, "container exited with an error"));
-            }
-            _ => {}
+            candidates.push((finding.probability, kind, finding.pages));
+            evidence.push(finding.evidence);
         }
-        if let Some(delta) = f.restart_delta.filter(|d| *d > 0) {
-            // A restart soon after a crash is the crash loop going round; one that comes with a
-            // rollout's image pull is expected.
-            if crashed_recently {
-                candidates.push((0.9, AnomalyType::CrashLoop));
-            } else if state.samples_since_rollout != Some(0) {
-                candidates.push((0.75, AnomalyType::ContainerRestart));
-            }
-            evidence.push(rule(
-                "restarts",
-                f.restarts.unwrap_or(0) as f64,
-                (f.restarts.unwrap_or(0) - delta) as f64,
-                &format!("{delta} restart(s) since the previous sample"),
-            ));
-        }
-        if f.phase == Some(PodPhase::Pending) {
-            state.pending_samples += 1;
-            if state.pending_samples >= s.min_history {
-                candidates.push((0.8, AnomalyType::Pending));
-                evidence.push(rule(
-                    "phase",
-                    state.pending_samples as f64,
-                    0.0,
-                    "pod stuck in Pending",
-                ));
-            }
-        } else {
-            state.pending_samples = 0;
-        }
-        if warm && f.phase == Some(PodPhase::Running) {
-            if f.ready_flips >= 3 {
-                candidates.push((0.9, AnomalyType::ReadinessFlapping));
-                evidence.push(rule(
-                    "ready_flips",
-                    f.ready_flips as f64,
-                    0.0,
-                    "readiness changed repeatedly in the last 2 minutes",
-                ));
-            } else if f.not_ready_recent >= 12 && f.ready_ratio.is_some_and(|r| r < 1.0) {
-                candidates.push((0.8, AnomalyType::NotReady));
-                evidence.push(rule(
-                    "ready_ratio",
-                    f.ready_ratio.unwrap_or(0.0),
-                    1.0,
-                    "running but not ready for a minute or more",
-                ));
-            }
-        }
-        match f.cpu_utilisation {
-            Some(u) if u >= s.cpu_saturation => {
-                state.saturated_samples += 1;
-                if state.saturated_samples >= 3 {
-                    candidates.push((0.85, AnomalyType::CpuSaturation));
-                    evidence.push(rule("cpu_utilisation", round4(u), 1.0, "CPU at its limit"));
-                }
-            }
-            _ => state.saturated_samples = 0,
-        }
-        if let Some(u) = f.memory_utilisation {
-            if u >= 0.9 && state.smoothed[mem_slot] >= 2.0 {
-                candidates.push((0.85, AnomalyType::MemoryLeak));
-                evidence.push(rule(
-                    "memory_utilisation",
-                    round4(u),
-                    1.0,
-                    "memory close to its limit and rising",
-                ));
-            }
-        }
-        if let Some(t) = f.memory_trend.filter(|_| warm) {
-            if let Some(minutes) = t.minutes_to_limit {
-                let steady = t.r_squared >= s.leak_min_r_squared;
-                let high = f.memory_utilisation.is_some_and(|u| u >= 0.5);
-                // A sawtooth climbs too, but within its usual range; a leak leaves it.
-                let above_normal = f.z(Signal::Memory) >= 2.0;
-                if steady && high && above_normal && minutes <= s.leak_horizon_minutes {
-                    let p = if minutes <= s.leak_horizon_minutes / 3.0 {
-                        0.9
-                    } else {
-                        0.8
-                    };
-                    candidates.push((p, AnomalyType::MemoryLeak));
-                    evidence.push(rule(
-                        "memory_minutes_to_limit",
-                        round4(minutes),
-                        s.leak_horizon_minutes,
-                        &format!(
-                            "memory growing {:.1} MiB/min; limit reached in about {:.0} min",
-                            t.bytes_per_minute / 1048576.0,
-                            minutes.ceil()
-                        ),
-                    ));
-                }
-            }
+        if let Some(leak) = leak_projection(f, s) {
+            candidates.push((leak.0, AnomalyType::MemoryLeak, leak.0 >= s.alert_threshold));
+            evidence.push(leak.1);
         }
         state.last_memory_utilisation = f.memory_utilisation;
 
-        // 5: the strongest candidate gives the probability; the type comes from the strongest
-        // rule when one fired, since a reported state (CrashLoopBackOff, OOMKilled) names the
-        // fault more precisely than the metric deviations it causes.
-        let strongest_of =
-            |c: &[(f64, AnomalyType)]| c.iter().copied().max_by(|a, b| a.0.total_cmp(&b.0));
-        let best = strongest_of(&candidates);
-        let best_rule = strongest_of(&candidates[first_rule..]);
+        // 5: the strongest candidate gives the probability; a paging rule names the type.
+        let strongest = |c: &mut dyn Iterator<Item = &(f64, AnomalyType, bool)>| {
+            c.copied().max_by(|a, b| a.0.total_cmp(&b.0))
+        };
+        let best = strongest(&mut candidates.iter());
+        let best_rule = strongest(&mut candidates.iter().filter(|c| c.2));
         let (p, kind) = match (best, best_rule) {
-            (Some((p, _)), Some((_, rule_kind))) => (p, rule_kind),
-            (Some(best), None) => best,
+            (Some((p, _, _)), Some((_, rule_kind, _))) => (p, rule_kind),
+            (Some((p, kind, _)), None) => (p, kind),
             _ => (0.0, AnomalyType::LevelShift),
         };
         let p = p.clamp(0.0, 1.0);
@@ -341,36 +219,82 @@ impl AnomalyScorer for StatisticalEnsemble {
     }
 }
 
-/// Signed deviation of one tracked signal (0 when there is no evidence).
-fn deviation(f: &FeatureRow, sig: Signal, s: &StatisticalSettings) -> f64 {
-    let own = f.z(sig);
-    if !own.is_finite() {
-        return 0.0;
-    }
+/// The evidence one tracked signal gives, read with its sibling comparison (module docs, 2).
+fn signal_evidence(f: &FeatureRow, sig: Signal, s: &StatisticalSettings) -> Option<SignalEvidence> {
+    let own = f.readings[sig.index()]?;
     if sig == Signal::NetErrors {
         let rate = f.natural_value(sig);
-        return if own > 0.0 && rate >= s.min_error_rate {
-            own
-        } else {
-            0.0
-        };
+        return (own.z > 0.0 && rate >= s.min_error_rate).then_some(SignalEvidence {
+            signal: sig,
+            tail: own.tail,
+            z: own.z,
+        });
     }
     let peer = match sig {
-        Signal::Cpu => f.z(Signal::PeerCpu),
-        Signal::Memory => f.z(Signal::PeerMemory),
-        Signal::NetRx => f.z(Signal::PeerNetRx),
-        Signal::NetTx => f.z(Signal::PeerNetTx),
-        _ => f64::NAN,
+        Signal::Cpu => Signal::PeerCpu,
+        Signal::Memory => Signal::PeerMemory,
+        Signal::NetRx => Signal::PeerNetRx,
+        Signal::NetTx => Signal::PeerNetTx,
+        _ => return None,
     };
-    if peer.is_finite() {
-        if own.signum() == peer.signum() {
-            own.signum() * own.abs().min(peer.abs())
-        } else {
-            0.0
-        }
-    } else {
-        own * s.singleton_weight
+    let tail = match f.readings[peer.index()].filter(|_| f.has_peers) {
+        Some(p) if p.z.signum() == own.z.signum() => own.tail.max(p.tail),
+        Some(_) => return None,
+        None if f.has_peers => return None,
+        None => own.tail.powf(s.singleton_weight),
+    };
+    Some(SignalEvidence {
+        signal: sig,
+        tail,
+        z: own.z,
+    })
+}
+
+/// A signal's reading as evidence: value, normal and z, and in words how unusual it is.
+fn signal_evidence_entry(f: &FeatureRow, sig: Signal, r: &SignalReading) -> Evidence {
+    Evidence {
+        feature: sig.name().to_string(),
+        value: round4(f.natural_value(sig)),
+        baseline: round4(sig.untransform(r.level)),
+        deviation: round4(r.z),
+        detail: Some(format!(
+            "{} for this pod: about 1 in {:.0e} of its normal ({})",
+            if r.z > 0.0 { "high" } else { "low" },
+            1.0 / r.tail.max(1e-300),
+            r.strongest.name().replace('_', " ")
+        )),
     }
+}
+
+/// A steady memory climb that reaches the limit soon: `(probability, evidence)`. It follows
+/// the spirit of node-exporter's `NodeFilesystemSpaceFillingUp` (`predict_linear` to full),
+/// for a container's memory.
+fn leak_projection(f: &FeatureRow, s: &StatisticalSettings) -> Option<(f64, Evidence)> {
+    let t = f.memory_trend?;
+    let minutes = t.minutes_to_limit?;
+    let steady = t.r_squared >= s.leak_min_r_squared;
+    let high = f.memory_utilisation.is_some_and(|u| u >= 0.5);
+    // A sawtooth climbs too, but within its usual range; a leak leaves it.
+    let above_normal = f.z(Signal::Memory) >= 2.0;
+    if !(steady && high && above_normal && minutes <= s.leak_horizon_minutes) {
+        return None;
+    }
+    let p = if minutes <= s.leak_horizon_minutes / 3.0 {
+        0.9
+    } else {
+        0.8
+    };
+    let evidence = rule(
+        "memory_minutes_to_limit",
+        round4(minutes),
+        s.leak_horizon_minutes,
+        &format!(
+            "memory growing {:.1} MiB/min; limit reached in about {:.0} min",
+            t.bytes_per_minute / 1048576.0,
+            minutes.ceil()
+        ),
+    );
+    Some((p, evidence))
 }
 
 pub(crate) fn statistical_type(
@@ -378,15 +302,12 @@ pub(crate) fn statistical_type(
     d: f64,
     recent_rollout: bool,
     f: &FeatureRow,
-    s: &StatisticalSettings,
 ) -> AnomalyType {
     match (sig, d > 0.0) {
         (Signal::NetErrors, _) => AnomalyType::NetworkErrors,
         (_, true) if recent_rollout => AnomalyType::LevelShift,
         (Signal::Cpu, true) => {
-            if f.cpu_utilisation
-                .is_some_and(|u| u < s.cpu_saturation * 0.8)
-            {
+            if f.cpu_utilisation.is_some_and(|u| u < 0.72) {
                 AnomalyType::LevelShift
             } else {
                 AnomalyType::CpuSaturation
@@ -399,13 +320,6 @@ pub(crate) fn statistical_type(
         // Only the tracked signals reach here; anything else is a generic level change.
         (_, true) => AnomalyType::LevelShift,
     }
-}
-
-fn is_crash_reason(reason: Option<&str>) -> bool {
-    matches!(
-        reason,
-        Some("CrashLoopBackOff" | "Error" | "ContainerCannotRun" | "OOMKilled")
-    )
 }
 
 fn is_rollout_event(f: &FeatureRow) -> bool {
@@ -438,7 +352,8 @@ pub(crate) fn round4(v: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::features::FeatureBuilder;
-    use crate::metrics_row::PodMetricsRow;
+    use crate::metrics_row::{PodMetricsRow, PodPhase};
+    use crate::signal::SignalSettings;
     use std::time::Duration;
 
     const PODS: [&str; 3] = [
@@ -454,8 +369,9 @@ mod tests {
         r.restarts = Some(0);
         r.ready_containers = Some(1);
         r.total_containers = Some(1);
-        // Deterministic small wobble so the baselines have a spread.
-        let wobble = 1.0 + 0.03 * ((t as f64 * 0.7 + pod.len() as f64).sin());
+        // Deterministic small wobble, its own on each pod, so levels and peers have a spread.
+        let phase = pod.bytes().last().unwrap_or(0) as f64;
+        let wobble = 1.0 + 0.03 * ((t as f64 * 0.7 + phase).sin());
         r.cpu_millicores = Some(100.0 * load * wobble);
         r.memory_bytes = Some(200e6 * wobble);
         r.memory_limit_bytes = Some(400e6);
@@ -464,12 +380,9 @@ mod tests {
         r
     }
 
-    /// Runs `ticks` ticks; `change` may alter each row. Returns the scores of the last tick.
-    fn run(
-        ticks: i64,
-        change: impl Fn(i64, &str, &mut PodMetricsRow),
-    ) -> (Vec<PodScore>, Vec<Vec<PodScore>>) {
-        let mut fb = FeatureBuilder::new(720, Duration::from_secs(300));
+    /// Runs `ticks` ticks of 5 s; `change` may alter each row. Returns every tick's scores.
+    fn run(ticks: i64, change: impl Fn(i64, &str, &mut PodMetricsRow)) -> Vec<Vec<PodScore>> {
+        let mut fb = FeatureBuilder::new(SignalSettings::default(), Duration::from_secs(300));
         let mut scorer = StatisticalEnsemble::new(StatisticalSettings::default());
         let mut all = Vec::new();
         for t in 0..ticks {
@@ -484,78 +397,95 @@ mod tests {
             let f = fb.tick(&rows).unwrap();
             all.push(scorer.score(&f));
         }
-        (all.last().unwrap().clone(), all)
+        all
     }
+
+    /// After 30 minutes of calm (ticks 0..360), a change.
+    const CHANGE_AT: i64 = 360;
 
     #[test]
     fn a_swell_on_every_replica_is_not_an_anomaly() {
-        let (_, all) = run(200, |t, _, r| {
-            if t >= 120 {
-                let swell = 1.0 + (t - 120) as f64 / 40.0; // up to 3x
-                *r = healthy(t, &r.pod.clone(), swell);
+        let all = run(CHANGE_AT + 200, |t, pod, r| {
+            if t >= CHANGE_AT {
+                let swell = 1.0 + (t - CHANGE_AT) as f64 / 60.0; // up to 4x in 17 minutes
+                *r = healthy(t, pod, swell.min(3.0));
             }
         });
-        assert!(all.iter().flatten().all(|s| !s.is_anomaly));
+        let worst = all
+            .iter()
+            .flatten()
+            .map(|s| s.anomaly_probability)
+            .fold(0.0, f64::max);
+        assert!(all.iter().flatten().all(|s| !s.is_anomaly), "worst {worst}");
     }
 
     #[test]
     fn the_same_rise_on_one_replica_is() {
-        // Checked 10 ticks after the rise: once a change fills about a quarter of the history
-        // window, the quartiles move and it becomes the pod's new normal.
-        let (last, _) = run(130, |t, pod, r| {
-            if t >= 120 && pod == PODS[0] {
+        let all = run(CHANGE_AT + 24, |t, pod, r| {
+            if t >= CHANGE_AT && pod == PODS[0] {
                 r.cpu_millicores = r.cpu_millicores.map(|c| c * 3.0);
             }
         });
-        assert!(last[0].is_anomaly, "{:?}", last[0]);
-        // CPU alone rising, with no limit to compare with: saturation.
-        assert_eq!(last[0].anomaly_type, Some(AnomalyType::CpuSaturation));
-        assert!(last[0].evidence.iter().any(|e| e.feature == "cpu"));
-        assert!(!last[1].is_anomaly && !last[2].is_anomaly);
+        let first = all[CHANGE_AT as usize..]
+            .iter()
+            .position(|tick| tick[0].is_anomaly)
+            .expect("the rise is found within two minutes");
+        let at = &all[CHANGE_AT as usize + first][0];
+        assert_eq!(at.anomaly_type, Some(AnomalyType::CpuSaturation), "{at:?}");
+        assert!(at.evidence.iter().any(|e| e.feature == "cpu"));
+        assert!(all.iter().all(|tick| !tick[1].is_anomaly && !tick[2].is_anomaly));
     }
 
     #[test]
-    fn crash_loop_is_reported_without_history_and_statistics_wait_for_it() {
-        // Back-off, back-off, then the restart (no reason, restarts + 1): still the crash loop.
-        let (_, all) = run(3, |t, pod, r| {
-            if pod == PODS[1] {
-                r.reason = (t < 2).then(|| "CrashLoopBackOff".into());
-                r.restarts = Some((t / 2) as u32);
-                r.ready_containers = Some(0);
+    fn a_single_restart_is_evidence_and_a_crash_loop_pages_without_waiting_for_warm_up() {
+        // Pod 1 restarts once at 1 min; pod 2 crash-loops from its first sample.
+        let all = run(120, |t, pod, r| {
+            if pod == PODS[1] && t >= 12 {
+                r.restarts = Some(1);
             }
             if pod == PODS[2] {
-                r.cpu_millicores = Some(5000.0); // no baseline yet: not judged
+                r.reason = (t % 6 < 4).then(|| "CrashLoopBackOff".into());
+                r.restarts = Some((t / 6) as u32);
+                r.ready_containers = Some(0);
             }
         });
-        let first = &all[0];
-        assert!(all
-            .iter()
-            .all(|tick| tick[1].anomaly_type == Some(AnomalyType::CrashLoop)));
-        assert!(first[1].is_anomaly);
-        assert_eq!(first[1].anomaly_type, Some(AnomalyType::CrashLoop));
-        assert_eq!(first[1].severity, Severity::Critical);
-        assert!(all.iter().all(|tick| !tick[2].is_anomaly));
+        let restart = &all[12][1];
+        assert!(!restart.is_anomaly, "{restart:?}");
+        assert!(restart.evidence.iter().any(|e| e.feature == "restarts"), "{restart:?}");
+        assert!(all.iter().all(|tick| !tick[1].is_anomaly));
+        let first = all.iter().position(|tick| tick[2].is_anomaly);
+        let first = first.expect("the crash loop pages");
+        assert!(first < 96, "before the signals' 8-minute warm-up: {first}");
+        assert_eq!(all[first][2].anomaly_type, Some(AnomalyType::CrashLoop));
+        assert_eq!(all[first][2].severity, Severity::Critical);
     }
 
     #[test]
     fn a_leak_is_flagged_before_the_oom_kill() {
-        let (_, all) = run(260, |t, pod, r| {
-            if pod == PODS[0] && t >= 120 {
-                // +1.2 MB per 5 s: 200 MB -> 368 MB over 140 ticks; limit 400 MB.
-                r.memory_bytes = Some(200e6 + (t - 120) as f64 * 1.2e6);
+        let all = run(CHANGE_AT + 150, |t, pod, r| {
+            if pod == PODS[0] && t >= CHANGE_AT {
+                // +1.2 MB per 5 s: 200 MB -> 380 MB over 150 ticks; limit 400 MB.
+                r.memory_bytes = Some(200e6 + (t - CHANGE_AT) as f64 * 1.2e6);
             }
         });
-        let first_alert = all.iter().position(|tick| tick[0].is_anomaly);
-        let first_alert = first_alert.expect("leak flagged");
-        assert!(first_alert < 260, "flagged before reaching the limit");
-        assert_eq!(
-            all[first_alert][0].anomaly_type,
-            Some(AnomalyType::MemoryLeak)
-        );
+        let first = all.iter().position(|tick| tick[0].is_anomaly);
+        let first = first.expect("leak flagged");
+        assert_eq!(all[first][0].anomaly_type, Some(AnomalyType::MemoryLeak));
         let last = all.last().unwrap();
         assert!(last[0]
             .evidence
             .iter()
             .any(|e| e.feature == "memory_minutes_to_limit"));
+    }
+
+    #[test]
+    fn an_empty_row_is_unknown_not_normal() {
+        let all = run(CHANGE_AT + 2, |t, pod, r| {
+            if t > CHANGE_AT && pod == PODS[0] {
+                *r = PodMetricsRow::empty(r.timestamp, "shop", pod);
+            }
+        });
+        let last = &all.last().unwrap()[0];
+        assert!(last.is_unknown() && !last.is_anomaly, "{last:?}");
     }
 }

@@ -1,8 +1,10 @@
 //! The features of one pod at one tick: what the scorers read.
 
+use super::memory_trend::MemoryTrend;
 use super::pod_key::PodKey;
 use super::signal::{Signal, SIGNAL_COUNT};
 use crate::metrics_row::PodPhase;
+use crate::signal::{SignalReading, Tick};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone)]
@@ -18,17 +20,17 @@ pub struct FeatureRow {
     pub event_message: Option<String>,
     /// Current signal values (transformed scale, see [`Signal::transform`]); NaN = unmeasured.
     pub values: [f64; SIGNAL_COUNT],
-    /// The pod's baseline before this tick: median, robust scale, mean, std (transformed scale).
-    pub baseline_median: [f64; SIGNAL_COUNT],
-    pub baseline_scale: [f64; SIGNAL_COUNT],
-    pub baseline_mean: [f64; SIGNAL_COUNT],
-    pub baseline_std: [f64; SIGNAL_COUNT],
-    /// Measured samples behind each baseline.
-    pub baseline_count: [u32; SIGNAL_COUNT],
-    /// Robust z-scores of `values` against the baseline; NaN when either is missing.
-    pub z: [f64; SIGNAL_COUNT],
-    /// Samples of this pod seen before this one (its age in samples).
-    pub age_samples: u64,
+    /// Each signal's judgement against its own past (see [`crate::signal`]): how unlikely
+    /// this value is, its z-score against the signal's normal, and that normal. `None` where
+    /// unmeasured or still warming up.
+    pub readings: [Option<SignalReading>; SIGNAL_COUNT],
+    /// The time this sample covers and how the pod's horizons stretch (its cadence).
+    pub tick: Tick,
+    /// The pod's typical sampling interval so far, in seconds (`None` before its second
+    /// sample).
+    pub sampling_step: Option<f64>,
+    /// Seconds since the pod was first seen (before this sample: 0 for its first).
+    pub observed_for: f64,
     pub restarts: Option<u32>,
     /// Restarts since the previous sample (None for a pod's first sample or unknown counts).
     pub restart_delta: Option<u32>,
@@ -36,21 +38,27 @@ pub struct FeatureRow {
     pub total_containers: Option<u32>,
     /// ready / total containers.
     pub ready_ratio: Option<f64>,
-    /// Ready ↔ not-ready transitions over the recent readiness trail, including this sample.
-    pub ready_flips: u32,
-    /// Samples not fully ready over the recent readiness trail, including this sample.
-    pub not_ready_recent: u32,
     pub cpu_utilisation: Option<f64>,
     pub memory_utilisation: Option<f64>,
     /// Recent memory growth and the time it leaves until the limit.
-    pub memory_trend: Option<super::trend::MemoryTrend>,
+    pub memory_trend: Option<MemoryTrend>,
     /// Whether at least one sibling replica was measured in the same tick.
     pub has_peers: bool,
+    /// Whether anything at all was observed of the pod in this row (usage, phase, readiness,
+    /// a reason). A row with nothing measured leaves the pod's state unknown: a source outage
+    /// is not a recovery.
+    pub measured: bool,
 }
 
 impl FeatureRow {
+    /// Whether the row observed anything of the pod (see [`FeatureRow::measured`]).
+    pub fn observed(&self) -> bool {
+        self.measured
+    }
+
+    /// The signal's z-score against its normal; NaN when there is no reading.
     pub fn z(&self, s: Signal) -> f64 {
-        self.z[s.index()]
+        self.readings[s.index()].map_or(f64::NAN, |r| r.z)
     }
 
     /// Current value of a signal back on its natural scale (millicores, bytes, …).
@@ -58,8 +66,8 @@ impl FeatureRow {
         s.untransform(self.values[s.index()])
     }
 
-    /// Baseline median back on its natural scale.
+    /// The signal's normal (its long-run level) back on its natural scale; NaN when unknown.
     pub fn natural_baseline(&self, s: Signal) -> f64 {
-        s.untransform(self.baseline_median[s.index()])
+        self.readings[s.index()].map_or(f64::NAN, |r| s.untransform(r.level))
     }
 }

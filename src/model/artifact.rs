@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_FILE: &str = "config.json";
 pub const WEIGHTS_FILE: &str = "model.bpk";
 /// Bumped whenever the meaning of a saved model changes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// `kind` of the daemon's model: it reads [`super::POD_FEATURES`].
 pub const POD_MODEL_KIND: &str = "pod";
 
@@ -34,7 +34,11 @@ pub struct ModelConfig {
     pub features: Vec<String>,
     /// How raw metrics become the inputs.
     pub normalisation: String,
-    /// Training window length (samples) and the leading steps left out of the loss.
+    /// The sampling interval the network was trained at, in seconds: one LSTM step is this
+    /// long. Streams sampled more finely are stepped at this interval; streams sampled more
+    /// coarsely are not given to the network (its dynamics were learned at this step).
+    pub step_seconds: f64,
+    /// Training window length (steps) and the leading steps left out of the loss.
     pub window: usize,
     pub burn_in: usize,
     /// How a sample's residuals become a spike and a drift statistic, and those a probability.

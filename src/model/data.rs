@@ -7,6 +7,7 @@ use crate::fault_label::FaultWindow;
 use crate::features::tick_features::ticks;
 use crate::features::{FeatureBuilder, FeatureError, PodKey};
 use crate::metrics_row::PodMetricsRow;
+use crate::signal::SignalSettings;
 use chrono::Duration;
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,22 +20,22 @@ pub struct PodSequence {
     pub key: PodKey,
     pub steps: Vec<StepInput>,
     pub healthy: Vec<bool>,
-    /// The pod's age (samples seen before) at each step.
-    pub age: Vec<u64>,
+    /// Seconds the pod had been observed at each step.
+    pub observed_for: Vec<f64>,
 }
 
 /// Runs the feature pipeline over time-ordered rows; one sequence per pod, in pod order.
 pub fn pod_sequences(
     rows: &[PodMetricsRow],
     faults: &[FaultWindow],
-    history_per_pod: usize,
+    signal: SignalSettings,
     evict_after: std::time::Duration,
 ) -> Result<Vec<PodSequence>, FeatureError> {
     let mut by_pod: HashMap<(&str, &str), Vec<&FaultWindow>> = HashMap::new();
     for f in faults {
         by_pod.entry((&f.namespace, &f.pod)).or_default().push(f);
     }
-    let mut builder = FeatureBuilder::new(history_per_pod, evict_after);
+    let mut builder = FeatureBuilder::new(signal, evict_after);
     let mut sequences: BTreeMap<PodKey, PodSequence> = BTreeMap::new();
     for tick in ticks(rows) {
         for f in builder.tick(tick)? {
@@ -51,11 +52,11 @@ pub fn pod_sequences(
                     key: f.key.clone(),
                     steps: Vec::new(),
                     healthy: Vec::new(),
-                    age: Vec::new(),
+                    observed_for: Vec::new(),
                 });
             seq.steps.push(StepInput::from_features(&f));
             seq.healthy.push(!faulty);
-            seq.age.push(f.age_samples);
+            seq.observed_for.push(f.observed_for);
         }
         builder.evict(tick[0].timestamp);
     }
@@ -148,7 +149,7 @@ mod tests {
             key: PodKey::new("ns", "p"),
             steps: vec![step; healthy.len()],
             healthy: healthy.to_vec(),
-            age: (0..healthy.len() as u64).collect(),
+            observed_for: (0..healthy.len()).map(|i| i as f64 * 5.0).collect(),
         }
     }
 

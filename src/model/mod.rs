@@ -10,7 +10,6 @@ pub mod artifact;
 pub mod calibration;
 pub mod data;
 pub mod forecaster;
-pub mod online;
 pub mod pod_input;
 pub mod streaming;
 pub mod surprise;

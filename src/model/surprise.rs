@@ -40,8 +40,8 @@ pub fn smooth(previous: Option<f64>, raw: f64, config: &SurpriseConfig) -> f64 {
 
 /// Whether a stream's surprise is trusted yet: the pod's baseline is established and its LSTM
 /// state has run long enough to have forgotten its cold start.
-pub fn is_warm(age_samples: u64, min_history: u64, s: &Surprise, config: &SurpriseConfig) -> bool {
-    age_samples >= min_history && s.steps_before >= config.warmup_steps
+pub fn is_warm(observed_for: f64, warm_up: f64, s: &Surprise, config: &SurpriseConfig) -> bool {
+    observed_for >= warm_up && s.steps_before >= config.warmup_steps
 }
 
 /// Floor of a residual's recent spread: the network's own spread. Standardising may widen a
@@ -76,18 +76,18 @@ pub struct SurpriseTracker {
 }
 
 impl SurpriseTracker {
-    /// Folds in a stream's sample (`None`: its first, nothing was forecast yet) at age
-    /// `age_samples`. While the stream is not warm (see [`is_warm`]) the statistics start
+    /// Folds in a stream's sample (`None`: its first, nothing was forecast yet), the stream
+    /// having been observed for `observed_for` seconds. While the stream is not warm (see [`is_warm`]) the statistics start
     /// afresh and there is no reading; the daemon's scorer and the calibration both read
     /// through here, so they agree on what a reading is.
     pub fn observe(
         &mut self,
         s: Option<&Surprise>,
-        age_samples: u64,
-        min_history: u64,
+        observed_for: f64,
+        warm_up: f64,
         config: &SurpriseConfig,
     ) -> Option<Reading> {
-        match s.filter(|s| is_warm(age_samples, min_history, s, config)) {
+        match s.filter(|s| is_warm(observed_for, warm_up, s, config)) {
             Some(s) => self.advance(s, config),
             None => {
                 *self = SurpriseTracker::default();
@@ -226,17 +226,17 @@ mod tests {
         let mut t = SurpriseTracker::default();
         let miss = sample(&[0.0, -2.0]); // 100 steps before it: warm for the LSTM
         for _ in 0..5 {
-            t.observe(Some(&miss), 100, 60, &c).unwrap();
+            t.observe(Some(&miss), 100.0, 60.0, &c).unwrap();
         }
-        assert!(t.observe(None, 100, 60, &c).is_none(), "nothing forecast");
-        assert!(t.observe(Some(&miss), 10, 60, &c).is_none(), "too young");
+        assert!(t.observe(None, 100.0, 60.0, &c).is_none(), "nothing forecast");
+        assert!(t.observe(Some(&miss), 10.0, 60.0, &c).is_none(), "too young");
         let young_lstm = Surprise {
             steps_before: 3,
             ..miss.clone()
         };
-        assert!(t.observe(Some(&young_lstm), 100, 60, &c).is_none());
+        assert!(t.observe(Some(&young_lstm), 100.0, 60.0, &c).is_none());
         // Warm again: the sums restart from zero (one step of 1 beyond the slack).
-        let r = t.observe(Some(&miss), 100, 60, &c).unwrap();
+        let r = t.observe(Some(&miss), 100.0, 60.0, &c).unwrap();
         assert!((r.drift - 1.0).abs() < 1e-6, "{r:?}");
     }
 

@@ -52,6 +52,7 @@ fn config(calibration: ReadingCalibration) -> ModelConfig {
         architecture: ARCH,
         features: NAMES.iter().map(|s| s.to_string()).collect(),
         normalisation: "none".into(),
+        step_seconds: 5.0,
         window: 24,
         burn_in: 2,
         surprise: SurpriseConfig {

@@ -15,7 +15,7 @@ pub fn healthy_readings(
     device: Device,
     sequences: &[&PodSequence],
     config: &SurpriseConfig,
-    min_history: u64,
+    warm_up: f64,
 ) -> Vec<Reading> {
     let mut forecaster: StreamingForecaster<usize> =
         StreamingForecaster::new(network, architecture, device);
@@ -40,7 +40,7 @@ pub fn healthy_readings(
         let surprises = forecaster.step(&batch);
         for (&i, s) in active.iter().zip(&surprises) {
             let seq = sequences[i];
-            let reading = trackers[i].observe(s.as_ref(), seq.age[t], min_history, config);
+            let reading = trackers[i].observe(s.as_ref(), seq.observed_for[t], warm_up, config);
             if let (Some(r), true) = (reading, seq.healthy[t]) {
                 out.push(r);
             }

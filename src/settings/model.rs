@@ -135,7 +135,6 @@ pub struct SimulatorSection {
 pub struct DatasetGeneratorSettings {
     pub watch_interval: Duration,
     pub poll_interval: Duration,
-    pub history_per_pod: usize,
     pub evict_after: Duration,
     pub offset_file: PathBuf,
 }
@@ -145,8 +144,8 @@ pub struct DatasetGeneratorSettings {
 pub struct AnomalyModelSettings {
     /// Probability at or above which a pod is anomalous; strictly between 0 and 1.
     pub alert_threshold: f64,
-    /// Samples of history before a pod's statistical baseline is trusted.
-    pub min_history: usize,
+    /// How long a pod's signals are observed before they are judged.
+    pub warm_up: Duration,
     /// Which scorer runs.
     pub detector: DetectorKind,
     /// Directory of the trained LSTM (`config.json` + `model.bpk`).
@@ -229,7 +228,6 @@ impl Default for Settings {
             dataset_generator: DatasetGeneratorSettings {
                 watch_interval: Duration::from_secs(10),
                 poll_interval: Duration::from_secs(1),
-                history_per_pod: 720,
                 evict_after: Duration::from_secs(5 * 60),
                 offset_file: PathBuf::from("data/pod_metrics.offset.json"),
             },
@@ -238,7 +236,7 @@ impl Default for Settings {
             kubernetes: KubernetesSettings::default(),
             anomaly_model: AnomalyModelSettings {
                 alert_threshold: 0.7,
-                min_history: 60,
+                warm_up: Duration::from_secs(8 * 60),
                 detector: DetectorKind::Ensemble,
                 model_dir: PathBuf::from("models/model_artifacts"),
             },
@@ -318,14 +316,13 @@ impl fmt::Display for Settings {
         writeln!(f, "\n[dataset_generator]")?;
         writeln!(f, "watch_interval = {}", duration(d.watch_interval))?;
         writeln!(f, "poll_interval = {}", duration(d.poll_interval))?;
-        writeln!(f, "history_per_pod = {}", d.history_per_pod)?;
         writeln!(f, "evict_after = {}", duration(d.evict_after))?;
         writeln!(f, "offset_file = {}", path(&d.offset_file))?;
         sources::write_sections(f, p, q, k, string, duration)?;
         writeln!(f, "\n[anomaly_model]")?;
         // Debug keeps a decimal point (1.0, not 1), so the value reads back as a float.
         writeln!(f, "alert_threshold = {:?}", a.alert_threshold)?;
-        writeln!(f, "min_history = {}", a.min_history)?;
+        writeln!(f, "warm_up = {}", duration(a.warm_up))?;
         writeln!(f, "detector = {}", string(a.detector.as_str()))?;
         writeln!(f, "model_dir = {}", path(&a.model_dir))?;
         writeln!(f, "\n[insights]")?;

@@ -16,6 +16,7 @@ pub struct Overrides {
     pub watch_interval: Option<String>,
     pub alert_threshold: Option<f64>,
     pub source: Option<String>,
+    pub detector: Option<String>,
 }
 
 /// The flag behind each override as `(section, key, flag)`, used in error messages; `main`
@@ -28,6 +29,7 @@ pub const OVERRIDE_FLAGS: &[(&str, &str, &str)] = &[
     ("dataset_generator", "watch_interval", "--watch-interval"),
     ("anomaly_model", "alert_threshold", "--alert-threshold"),
     ("collector", "source", "--source"),
+    ("anomaly_model", "detector", "--detector"),
 ];
 
 /// The flag that overrides `section.key`, if any.
@@ -49,6 +51,7 @@ pub(crate) fn read_into(overrides: &Overrides, layers: &mut Layers) {
         watch_interval,
         alert_threshold,
         source,
+        detector,
     } = overrides;
     let text = |v: &Option<String>| v.clone().map(RawValue::Text);
     let given = [
@@ -67,6 +70,7 @@ pub(crate) fn read_into(overrides: &Overrides, layers: &mut Layers) {
             alert_threshold.map(RawValue::Number),
         ),
         ("collector", "source", text(source)),
+        ("anomaly_model", "detector", text(detector)),
     ];
     for (section, key, value) in given {
         let Some(value) = value else { continue };

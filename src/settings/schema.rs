@@ -32,7 +32,6 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
         &[
             "watch_interval",
             "poll_interval",
-            "history_per_pod",
             "evict_after",
             "offset_file",
         ],
@@ -75,7 +74,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
     ("kubernetes", &["kubeconfig", "context"]),
     (
         "anomaly_model",
-        &["alert_threshold", "min_history", "detector", "model_dir"],
+        &["alert_threshold", "warm_up", "detector", "model_dir"],
     ),
     ("insights", &["output_file", "max_pods"]),
     ("analysis", &["incidents_file", "resolve_after", "cooldown"]),

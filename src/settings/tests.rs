@@ -154,6 +154,7 @@ fn every_override_reaches_its_key() {
         watch_interval: Some("2m".to_string()),
         alert_threshold: Some(0.5),
         source: Some("kubernetes".to_string()),
+        detector: Some("statistical".to_string()),
     };
     let (_dir, path) = nowhere();
     let s = load(&path, false, &HashMap::new(), &flags).unwrap();
@@ -164,6 +165,7 @@ fn every_override_reaches_its_key() {
     assert_eq!(s.dataset_generator.watch_interval, Duration::from_secs(120));
     assert_eq!(s.anomaly_model.alert_threshold, 0.5);
     assert_eq!(s.collector.source, SourceKind::Kubernetes);
+    assert_eq!(s.anomaly_model.detector, DetectorKind::Statistical);
 }
 
 #[test]
@@ -487,28 +489,6 @@ fn all_problems_are_reported_together_even_when_overridden() {
     assert_eq!(err.to_string().lines().count(), 4, "{err}");
 }
 
-#[test]
-fn contradictory_keys_are_reported() {
-    let (_dir, path) = nowhere();
-    let vars = env(&[("K8S_MONITOR_DATASET_GENERATOR__EVICT_AFTER", "5s")]);
-    let msg = only_problem(load(&path, false, &vars, &Overrides::default()));
-    assert_eq!(
-        msg,
-        "environment variable K8S_MONITOR_DATASET_GENERATOR__EVICT_AFTER: [dataset_generator] \
-         evict_after = 5s (from environment variable K8S_MONITOR_DATASET_GENERATOR__EVICT_AFTER) \
-         must be longer than [collector] generator_interval = 5s (from built-in default), or \
-         every pod is forgotten between two samples"
-    );
-    let msg = only_problem(load_file("[anomaly_model]\nmin_history = 1000\n"));
-    assert!(
-        msg.contains("agents.toml:2: [anomaly_model] min_history = 1000"),
-        "{msg}"
-    );
-    assert!(
-        msg.contains("must not exceed [dataset_generator] history_per_pod = 720"),
-        "{msg}"
-    );
-}
 
 #[test]
 fn describe_prints_one_line_per_key_and_loads_back() {
@@ -586,4 +566,18 @@ fn llm_switches_take_on_off_and_booleans() {
         "[llm]\nbase_url = \"integrate.api.nvidia.com\"\n",
     ));
     assert!(msg.contains("is not a valid URL"), "{msg}");
+}
+
+#[test]
+fn contradictory_keys_are_reported() {
+    let (_dir, path) = nowhere();
+    let vars = env(&[("K8S_MONITOR_DATASET_GENERATOR__EVICT_AFTER", "5s")]);
+    let msg = only_problem(load(&path, false, &vars, &Overrides::default()));
+    assert_eq!(
+        msg,
+        "environment variable K8S_MONITOR_DATASET_GENERATOR__EVICT_AFTER: [dataset_generator] \
+         evict_after = 5s (from environment variable K8S_MONITOR_DATASET_GENERATOR__EVICT_AFTER) \
+         must be longer than [collector] generator_interval = 5s (from built-in default), or \
+         every pod is forgotten between two samples"
+    );
 }

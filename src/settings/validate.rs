@@ -48,6 +48,7 @@ const REQUEST_TIMEOUT: DurationRange = millis(100 * MS, 300 * SECOND, "100ms..=5
 const BACKOFF: DurationRange = millis(10 * MS, 60 * SECOND, "10ms..=1m");
 const RATE_WINDOW: DurationRange = millis(SECOND, HOUR, "1s..=1h");
 const BACKFILL: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
+const WARM_UP: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
 const CACHE_TTL: DurationRange = millis(SECOND, 7 * 24 * HOUR, "1s..=7d");
 
 /// Builds the settings, or returns every problem found (including `problems` from the layers).
@@ -111,12 +112,6 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             dg.poll_interval,
             |r| duration_in(r, POLL),
         ),
-        history_per_pod: v.get(
-            "dataset_generator",
-            "history_per_pod",
-            dg.history_per_pod,
-            |r| count(r, 16, 100_000),
-        ),
         evict_after: v.get("dataset_generator", "evict_after", dg.evict_after, |r| {
             duration_in(r, EVICT)
         }),
@@ -136,8 +131,8 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             am.alert_threshold,
             probability,
         ),
-        min_history: v.get("anomaly_model", "min_history", am.min_history, |r| {
-            count(r, 1, 10_000)
+        warm_up: v.get("anomaly_model", "warm_up", am.warm_up, |r| {
+            duration_in(r, WARM_UP)
         }),
         detector: v.get("anomaly_model", "detector", am.detector, detector_kind),
         model_dir: v.get("anomaly_model", "model_dir", am.model_dir.clone(), path),
@@ -196,20 +191,6 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
                     format_duration(collector.generator_interval),
                 ),
                 "or every pod is forgotten between two samples",
-            );
-        }
-        if anomaly_model.min_history > dataset_generator.history_per_pod {
-            v.conflict(
-                (
-                    ("anomaly_model", "min_history"),
-                    anomaly_model.min_history.to_string(),
-                ),
-                "must not exceed",
-                (
-                    ("dataset_generator", "history_per_pod"),
-                    dataset_generator.history_per_pod.to_string(),
-                ),
-                "or no pod's baseline is ever trusted",
             );
         }
     }

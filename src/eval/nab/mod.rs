@@ -26,6 +26,7 @@
 //!   detector that never fires (−A_FN per window) and perfect detects every window at its
 //!   first row (A_TP per window).
 
+pub mod as_pod;
 mod corpus;
 mod data_file;
 mod labels;
@@ -34,6 +35,7 @@ mod profile;
 mod published_tests;
 mod report;
 mod results_file;
+mod series_file;
 pub mod row_weights;
 mod score;
 pub mod sweep;
@@ -45,7 +47,8 @@ pub use data_file::{read_data_timestamps, ReadDataFileError, DATA_HEADER};
 pub use labels::{read_labels, CorpusLabels, LabelWindow, ReadLabelsError};
 pub use profile::{Profile, PROFILES, REWARD_LOW_FN_RATE, REWARD_LOW_FP_RATE, STANDARD};
 pub use report::{FileScore, NabReport, ProfileReport};
-pub use results_file::{parse_results, read_results, ReadResultsError};
+pub use results_file::{parse_results, read_results, write_results, ReadResultsError, WriteResultsError};
+pub use series_file::{read_series, ReadSeriesError, SeriesRow};
 pub use score::{score_corpus, score_corpus_with, NabOptions, ScoreCorpusError};
 pub use tally::Counts;
 

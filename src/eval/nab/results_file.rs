@@ -7,7 +7,7 @@ use super::corpus::{Corpus, DataFile};
 use super::timestamp::parse_timestamp;
 use std::collections::HashMap;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Why a results file could not be read. Lines are 1-based, the header being line 1.
 #[derive(Debug, thiserror::Error)]
@@ -248,4 +248,37 @@ mod tests {
              (e.g. `timestamp,value,anomaly_score`), found \"timestamp,value,score\""
         );
     }
+}
+
+/// Why a results file could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("writing {path}: {source}")]
+pub struct WriteResultsError {
+    path: PathBuf,
+    source: std::io::Error,
+}
+
+/// Writes NAB results: `timestamp,value,anomaly_score`, one row per series row with the input's
+/// text echoed, complete or not at all (written to a temporary file and renamed, its directory
+/// created).
+pub fn write_results(
+    path: &Path,
+    rows: &[super::series_file::SeriesRow],
+    scores: &[f64],
+) -> Result<(), WriteResultsError> {
+    use std::io::Write;
+    assert_eq!(rows.len(), scores.len(), "one score per row");
+    let write = || -> std::io::Result<()> {
+        let mut out = crate::atomic_file::AtomicFile::create(path)?;
+        writeln!(out, "timestamp,value,anomaly_score")?;
+        for (row, score) in rows.iter().zip(scores) {
+            // Six decimals: the benchmark's threshold sweep needs fine distinctions.
+            writeln!(out, "{},{},{score:.6}", row.timestamp, row.value)?;
+        }
+        out.commit()
+    };
+    write().map_err(|source| WriteResultsError {
+        path: path.to_path_buf(),
+        source,
+    })
 }

@@ -51,7 +51,7 @@ impl Default for SignalSettings {
             averaging: Horizon::minutes(1.5),
             likelihood_history: Horizon::hours(4.0),
             likelihood_cap: 10.0,
-            likelihood_prior: Horizon::minutes(30.0),
+            likelihood_prior: Horizon::minutes(10.0),
             record_history: Horizon::hours(10.0),
             record_learning: Horizon::hours(5.0),
             record_gain: 50.0,

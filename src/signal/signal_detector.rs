@@ -9,7 +9,7 @@
 //! [`SignalReading::tail`]. Which rate deserves a person's attention is the pod layer's call.
 
 use super::horizon::Tick;
-use super::likelihood::{Likelihood, LikelihoodPrior};
+use super::likelihood::{z_score_prior, Likelihood};
 use super::record::Record;
 use super::settings::SignalSettings;
 use super::sources::{LevelShift, PointZ, Seasonal, MIN_LEVEL_SAMPLES};
@@ -163,12 +163,11 @@ impl SignalDetector {
         self.range.low = self.range.low.min(obs.value);
         self.range.high = self.range.high.max(obs.value);
 
-        let prior = LikelihoodPrior {
-            mean: 0.5,
-            spread: 0.25,
-            weight: tick.samples_in(s.likelihood_prior),
-            cap: s.likelihood_cap,
-        };
+        let prior = z_score_prior(
+            tick.weight(s.averaging),
+            tick.samples_in(s.likelihood_prior),
+            s.likelihood_cap,
+        );
         let mut least = (f64::INFINITY, SourceKind::ShortZ);
         let mut tails = 0usize;
         for ((kind, surprise), judges) in SourceKind::ALL

@@ -8,10 +8,11 @@
 //! only a change in surprise counts.
 //!
 //! Five numbers per stream, where the windowed version kept the last 2000 averages. Until the
-//! long horizon has seen enough, the moments are blended with a prior (what a well-behaved
-//! z-score source gives: `v` near 0.5 with a modest spread), so a young stream is judged from
-//! its first minutes with caution rather than not at all; the prior's weight fades as real
-//! averages accumulate.
+//! long horizon has seen enough, the moments are blended with a prior: what a well-behaved
+//! z-score source gives ([`z_score_prior`]: `v = ln(1 + |Z|)` of a standard normal `Z` has mean
+//! 0.535 and spread 0.318, and the short average narrows the spread by `√(a/(2−a))` for a
+//! per-sample weight `a`), so a young stream is judged from its first minutes rather than not
+//! at all; the prior's weight fades as real averages accumulate.
 
 use super::horizon::{Horizon, Tick};
 use super::normal_tail::normal_upper_tail;
@@ -29,6 +30,22 @@ pub struct LikelihoodPrior {
     pub weight: f64,
     /// Surprises are capped here before averaging.
     pub cap: f64,
+}
+
+/// `E[ln(1 + |Z|)]` and its standard deviation for a standard normal `Z`.
+pub const Z_LOG_SURPRISE_MEAN: f64 = 0.5348;
+pub const Z_LOG_SURPRISE_SPREAD: f64 = 0.3175;
+
+/// The prior of a z-score source whose surprises are averaged with per-sample weight `a`,
+/// worth `weight` samples (`cap` as in [`LikelihoodPrior::cap`]).
+pub fn z_score_prior(a: f64, weight: f64, cap: f64) -> LikelihoodPrior {
+    let a = a.clamp(1e-9, 1.0);
+    LikelihoodPrior {
+        mean: Z_LOG_SURPRISE_MEAN,
+        spread: Z_LOG_SURPRISE_SPREAD * (a / (2.0 - a)).sqrt(),
+        weight,
+        cap,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -54,9 +71,14 @@ impl Likelihood {
         prior: &LikelihoodPrior,
     ) -> f64 {
         let v = surprise.clamp(0.0, prior.cap).ln_1p();
+        if self.n == 0 {
+            // The short average starts where the prior expects it: a first surprise moves it
+            // by its weight, as every later one does, rather than standing for the average.
+            self.average = prior.mean;
+        }
         self.n = self.n.saturating_add(1);
         let n = self.n as f64;
-        let a = tick.weight(averaging).max(1.0 / n).min(1.0);
+        let a = tick.weight(averaging).min(1.0);
         self.average += a * (v - self.average);
 
         // Moments so far, blended with the prior by weight.

@@ -1,10 +1,9 @@
-//! Reading a NAB series file: header `timestamp,value`, then one `YYYY-MM-DD HH:MM:SS,<float>`
+//! Reading a NAB series file (what `detect --format nab` scores): header `timestamp,value`, then one `YYYY-MM-DD HH:MM:SS,<float>`
 //! row per sample in time order. Timestamps may repeat (NAB's daylight-saving rows); the text
 //! of both fields is kept so the output echoes it exactly. Any malformed row is an error naming
 //! file, line and field: a benchmark series with a bad row is not worth scoring.
 
-use crate::detector::series::Observation;
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +17,10 @@ pub struct SeriesRow {
     pub line: usize,
     pub timestamp: String,
     pub value: String,
-    pub observation: Observation,
+    /// The timestamp, read as UTC.
+    pub at: DateTime<Utc>,
+    /// The value as a number.
+    pub number: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,14 +97,13 @@ fn parse_row(path: &Path, line: usize, text: &str) -> Result<SeriesRow, ReadSeri
         });
     };
     let (timestamp, value) = (timestamp.trim(), value.trim());
-    let seconds = NaiveDateTime::parse_from_str(timestamp, TIMESTAMP_FORMAT)
+    let at = NaiveDateTime::parse_from_str(timestamp, TIMESTAMP_FORMAT)
         .map_err(|_| ReadSeriesError::Timestamp {
             path: path.to_path_buf(),
             line,
             text: timestamp.to_string(),
         })?
-        .and_utc()
-        .timestamp();
+        .and_utc();
     let number = value
         .parse::<f64>()
         .ok()
@@ -116,10 +117,8 @@ fn parse_row(path: &Path, line: usize, text: &str) -> Result<SeriesRow, ReadSeri
         line,
         timestamp: timestamp.to_string(),
         value: value.to_string(),
-        observation: Observation {
-            seconds,
-            value: number,
-        },
+        at,
+        number,
     })
 }
 
@@ -141,8 +140,8 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].value, "1.50");
         assert_eq!(rows[1].line, 3);
-        assert_eq!(rows[0].observation.seconds, rows[1].observation.seconds);
-        assert_eq!(rows[1].observation.value, 2.0);
+        assert_eq!(rows[0].at, rows[1].at);
+        assert_eq!(rows[1].number, 2.0);
     }
 
     #[test]
