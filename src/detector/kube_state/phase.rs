@@ -11,7 +11,7 @@ use super::anchor;
 use super::condition::Lasting;
 use super::sample::PodStateSample;
 use super::settings::KubeStateSettings;
-use super::span::{millis, minutes, words};
+use super::span::{for_how_long, millis, minutes};
 use super::verdict::{evidence, Finding};
 use crate::detector::anomaly_type::AnomalyType;
 use crate::metrics_row::PodPhase;
@@ -69,7 +69,7 @@ impl PhaseTracker {
                     "phase",
                     minutes(lasted),
                     0.0,
-                    format!("pod Failed{why} for {}", words(lasted)),
+                    format!("pod Failed{why}{}", for_how_long(lasted)),
                 ),
             ));
             return;
@@ -80,14 +80,14 @@ impl PhaseTracker {
             (
                 AnomalyType::NotReady,
                 format!(
-                    "phase Unknown (its node stopped reporting) for {}",
-                    words(lasted)
+                    "phase Unknown (its node stopped reporting){}",
+                    for_how_long(lasted)
                 ),
             )
         } else {
             (
                 AnomalyType::Pending,
-                format!("Pending for {}", words(lasted)),
+                format!("Pending{}", for_how_long(lasted)),
             )
         };
         if sample.event_type == Some("Warning") {

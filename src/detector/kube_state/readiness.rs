@@ -12,7 +12,7 @@ use super::condition::Lasting;
 use super::ring::EventRing;
 use super::sample::PodStateSample;
 use super::settings::KubeStateSettings;
-use super::span::{duration_words, millis, minutes, words, NEVER};
+use super::span::{duration_words, for_how_long, millis, minutes, NEVER};
 use super::verdict::{evidence, Finding};
 use crate::detector::anomaly_type::AnomalyType;
 
@@ -102,8 +102,8 @@ impl ReadinessTracker {
             " since it started"
         };
         let detail = format!(
-            "running but not ready for {}{starting} ({ready})",
-            words(lasted)
+            "running but not ready{}{starting} ({ready})",
+            for_how_long(lasted)
         );
         let e = evidence("ready", minutes(lasted), minutes(page_after), detail);
         let anchor = anchor::KUBE_DEPLOYMENT_REPLICAS_MISMATCH;

@@ -13,7 +13,7 @@ use super::reason::{is_oom_event, is_probe_kill_event, is_pulled_event, Reason};
 use super::ring::{EventRing, RING_CAPACITY};
 use super::sample::PodStateSample;
 use super::settings::KubeStateSettings;
-use super::span::{duration_words, millis, within, words, NEVER};
+use super::span::{ago, duration_words, millis, within, NEVER};
 use super::verdict::{evidence, Finding};
 use crate::detector::anomaly_type::AnomalyType;
 use crate::metrics_row::PodPhase;
@@ -24,6 +24,8 @@ const ONE_RESTART: f64 = 0.5;
 const TWO_RESTARTS: f64 = 0.6;
 /// The paging number of restarts: a crash loop.
 const CRASH_LOOP: f64 = 0.9;
+/// As many restarts, but none for a back-off cap: the loop has stopped.
+const CRASH_LOOP_OVER: f64 = 0.6;
 /// One OOM kill: strong evidence, not a page (see `KubeStateSettings::oom_kills_to_page`).
 const ONE_OOM_KILL: f64 = 0.65;
 const REPEATED_OOM_KILLS: f64 = 0.85;
@@ -180,35 +182,41 @@ impl RestartTracker {
                 count.to_string()
             }
         };
-        let ago = |at: i64| words(now.saturating_sub(at));
+        let since_last = |at: i64| ago(now.saturating_sub(at));
+        let restarts = |detail| {
+            evidence(
+                "restarts",
+                n as f64,
+                f64::from(s.crash_loop_restarts),
+                detail,
+            )
+        };
         if n >= usize::from(s.crash_loop_restarts) {
-            out.push(Finding::page(
-                AnomalyType::CrashLoop,
-                CRASH_LOOP,
-                anchor::KUBE_POD_CRASH_LOOPING,
-                evidence(
-                    "restarts",
-                    n as f64,
-                    f64::from(s.crash_loop_restarts),
-                    format!(
-                        "{} restarts in the last {window}, the last {} ago ({})",
-                        at_least(n),
-                        ago(last.0),
-                        last.1.words()
-                    ),
-                ),
-            ));
+            let detail = format!(
+                "{} restarts in the last {window}, the last {} ({})",
+                at_least(n),
+                since_last(last.0),
+                last.1.words()
+            );
+            let (kind, anchor) = (AnomalyType::CrashLoop, anchor::KUBE_POD_CRASH_LOOPING);
+            // A loop still going restarts at least every back-off cap (plus its run time);
+            // quiet for that long, it is over and stays as evidence while in the window.
+            out.push(if within(last.0, now, millis(s.backoff_memory)) {
+                Finding::page(kind, CRASH_LOOP, anchor, restarts(detail))
+            } else {
+                Finding::evidence(kind, CRASH_LOOP_OVER, anchor, restarts(detail))
+            });
         } else if n > ooms {
             let detail = if n == 1 {
                 format!(
-                    "1 restart in the last {window}, {} ago ({})",
-                    ago(last.0),
+                    "1 restart in the last {window}, {} ({})",
+                    since_last(last.0),
                     last.1.words()
                 )
             } else {
                 format!(
-                    "{n} restarts in the last {window}, the last {} ago ({})",
-                    ago(last.0),
+                    "{n} restarts in the last {window}, the last {} ({})",
+                    since_last(last.0),
                     last.1.words()
                 )
             };
@@ -217,12 +225,7 @@ impl RestartTracker {
                 AnomalyType::ContainerRestart,
                 p,
                 anchor::KUBE_POD_CRASH_LOOPING,
-                evidence(
-                    "restarts",
-                    n as f64,
-                    f64::from(s.crash_loop_restarts),
-                    detail,
-                ),
+                restarts(detail),
             ));
         }
         if ooms == 0 {
@@ -238,9 +241,9 @@ impl RestartTracker {
         };
         if ooms >= usize::from(s.oom_kills_to_page) {
             let detail = format!(
-                "OOMKilled {} times in the last {window}, the last {} ago",
+                "OOMKilled {} times in the last {window}, the last {}",
                 at_least(ooms),
-                ago(last_oom)
+                since_last(last_oom)
             );
             out.push(Finding::page(
                 AnomalyType::OomKilled,
@@ -249,7 +252,7 @@ impl RestartTracker {
                 value(detail),
             ));
         } else {
-            let detail = format!("OOMKilled {} ago", ago(last_oom));
+            let detail = format!("OOMKilled {}", since_last(last_oom));
             out.push(Finding::evidence(
                 AnomalyType::OomKilled,
                 ONE_OOM_KILL,

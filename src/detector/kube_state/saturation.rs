@@ -6,7 +6,7 @@ use super::anchor;
 use super::condition::Lasting;
 use super::sample::PodStateSample;
 use super::settings::KubeStateSettings;
-use super::span::{millis, words};
+use super::span::{for_how_long, millis};
 use super::verdict::{evidence, Finding};
 use crate::detector::anomaly_type::AnomalyType;
 
@@ -39,12 +39,7 @@ impl SaturationTracker {
         {
             let u = cpu.unwrap_or(0.0);
             let lasted = self.cpu.lasted(now);
-            let detail = format!(
-                "CPU at {:.0}% of its limit, at or above {:.0}% for {}",
-                u * 100.0,
-                s.cpu_saturation * 100.0,
-                words(lasted)
-            );
+            let detail = at_limit("CPU", u, s.cpu_saturation, lasted);
             let e = evidence("cpu_utilisation", round(u), s.cpu_saturation, detail);
             let (kind, anchor) = (AnomalyType::CpuSaturation, anchor::CPU_THROTTLING_HIGH);
             out.push(if lasted >= millis(s.cpu_page_after) {
@@ -61,12 +56,7 @@ impl SaturationTracker {
         {
             let u = memory.unwrap_or(0.0);
             let lasted = self.memory.lasted(now);
-            let detail = format!(
-                "memory at {:.0}% of its limit, at or above {:.0}% for {}",
-                u * 100.0,
-                s.memory_saturation * 100.0,
-                words(lasted)
-            );
+            let detail = at_limit("memory", u, s.memory_saturation, lasted);
             let e = evidence("memory_utilisation", round(u), s.memory_saturation, detail);
             // The kind whose remedy fits: find what holds the memory or raise the limit.
             let p = if lasted >= millis(s.memory_sustained_after) {
@@ -82,6 +72,19 @@ impl SaturationTracker {
             ));
         }
     }
+}
+
+/// "CPU at 96% of its limit, at or above 90% for 10 min" (just the first part at first).
+fn at_limit(what: &str, now: f64, threshold: f64, lasted: i64) -> String {
+    let mut detail = format!("{what} at {:.0}% of its limit", now * 100.0);
+    if lasted >= 1000 {
+        detail.push_str(&format!(
+            ", at or above {:.0}%{}",
+            threshold * 100.0,
+            for_how_long(lasted)
+        ));
+    }
+    detail
 }
 
 fn round(v: f64) -> f64 {

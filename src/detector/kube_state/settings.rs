@@ -37,7 +37,9 @@ pub struct KubeStateSettings {
     pub event_lookback: Duration,
     /// CrashLoopBackOff counts as going on for this long after it was last seen, so the
     /// container running between two back-offs does not end it: the mixin's `max_over_time(
-    /// ...[5m])`. 5 min is also the kubelet's longest back-off.
+    /// ...[5m])`. 5 min is also the kubelet's longest back-off, so a crash loop counted from
+    /// restarts stops paging (and stays evidence while its restarts are in the window) once no
+    /// restart has come for this long: a loop still going would have restarted by then.
     pub backoff_memory: Duration,
     /// CrashLoopBackOff going on this long pages. The mixin says `for: 15m`; we page after
     /// 5 min because the kubelet shows CrashLoopBackOff only after a container exited, and

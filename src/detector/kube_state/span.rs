@@ -35,6 +35,24 @@ pub(crate) fn words(ms: i64) -> String {
     }
 }
 
+/// " for 12 min", or nothing on a condition's first sample.
+pub(crate) fn for_how_long(ms: i64) -> String {
+    if ms < 1000 {
+        String::new()
+    } else {
+        format!(" for {}", words(ms))
+    }
+}
+
+/// "12 min ago", or "just now".
+pub(crate) fn ago(ms: i64) -> String {
+    if ms < 1000 {
+        "just now".to_string()
+    } else {
+        format!("{} ago", words(ms))
+    }
+}
+
 /// A setting's duration in words.
 pub(crate) fn duration_words(d: Duration) -> String {
     words(millis(d))
@@ -56,6 +74,10 @@ mod tests {
         assert_eq!(words(2 * 3_600_000 + 30_000), "2 h");
         assert_eq!(words(3_900_000), "1 h 5 min");
         assert_eq!(minutes(90_000), 1.5);
+        assert_eq!(for_how_long(999), "");
+        assert_eq!(for_how_long(61_000), " for 1 min");
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(5_000), "5 s ago");
         assert!(within(1_000, 61_000, 60_000));
         assert!(!within(NEVER, 0, i64::MAX));
     }

@@ -44,7 +44,8 @@ impl PodStateTracker {
     ///
     /// A sample older than one already seen is ignored (empty verdict): conditions only move
     /// forward in time. A Succeeded pod (a finished Job or CronJob run) is never an anomaly,
-    /// and its state is dropped.
+    /// and its state is dropped. `settings` should have passed
+    /// [`KubeStateSettings::validate`]: a count above what a tracker remembers is never reached.
     pub fn observe(&mut self, sample: &PodStateSample, settings: &KubeStateSettings) -> Verdict {
         let now = stamp(sample.timestamp);
         if now < self.latest {

@@ -11,7 +11,7 @@ use super::condition::Lasting;
 use super::reason::Reason;
 use super::sample::PodStateSample;
 use super::settings::KubeStateSettings;
-use super::span::{millis, minutes, words};
+use super::span::{ago, for_how_long, millis, minutes};
 use super::verdict::{evidence, Finding};
 use crate::detector::anomaly_type::AnomalyType;
 
@@ -66,9 +66,9 @@ impl WaitingTracker {
         }
         let lasted = self.backoff.lasted(now);
         let unseen = self.backoff.unseen_for(now);
-        let mut detail = format!("CrashLoopBackOff for {}", words(lasted));
+        let mut detail = format!("CrashLoopBackOff{}", for_how_long(lasted));
         if unseen > 0 {
-            detail.push_str(&format!(", last seen {} ago", words(unseen)));
+            detail.push_str(&format!(", last seen {}", ago(unseen)));
         }
         let page_after = millis(s.backoff_page_after);
         let e = evidence("reason", minutes(lasted), minutes(page_after), detail);
@@ -124,7 +124,7 @@ impl WaitingTracker {
             Some(r) if Reason::of(r) == self.stuck_on => format!(" ({r})"),
             _ => String::new(),
         };
-        let detail = format!("{what}{shown} for {}", words(lasted));
+        let detail = format!("{what}{shown}{}", for_how_long(lasted));
         let page_after = millis(page_after);
         let e = evidence("reason", minutes(lasted), minutes(page_after), detail);
         let anchor = anchor::KUBE_CONTAINER_WAITING;
