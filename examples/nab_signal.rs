@@ -5,11 +5,9 @@
 //! Prints the standard, reward_low_FP and reward_low_FN scores of the whole corpus and of the
 //! two folds by file (every other file of each category, sorted by name).
 
-use k8s_monitor::signal::{
-    Cadence, Horizon, Observation, SignalDetector, SignalSettings,
-};
 use k8s_monitor::eval::nab::{load_corpus, read_series, score_corpus, Corpus};
 use k8s_monitor::model::calibration::probability_of_rate;
+use k8s_monitor::signal::{Cadence, Horizon, Observation, SignalDetector, SignalSettings};
 use std::collections::HashMap;
 use std::path::Path;
 

@@ -10,6 +10,7 @@ use crate::features::tick_features::ticks;
 use crate::features::{FeatureBuilder, FeatureError, PodKey};
 use crate::metrics_row::PodMetricsRow;
 use crate::model::artifact::{self, POD_MODEL_KIND};
+use crate::model::calibration::Calibration;
 use crate::model::training::cpu_device;
 use crate::model::{ModelLoadError, StreamingForecaster, POD_FEATURES};
 use crate::settings::DetectorKind;
@@ -103,26 +104,45 @@ pub enum ScorerChoice {
     },
 }
 
-/// The configured scorer, or the statistical one when the model cannot be loaded.
+/// The configured scorer, or the statistical one when the model cannot be loaded. The model
+/// also carries the statistics' calibration: without it they run uncalibrated (logged).
 pub fn scorer_from_settings(
     settings: &crate::settings::Settings,
 ) -> (Box<dyn AnomalyScorer>, ScorerChoice) {
     let am = &settings.anomaly_model;
-    let statistics = || {
-        StatisticalEnsemble::new(StatisticalSettings {
+    let device = cpu_device();
+    let model = artifact::load(&am.model_dir, POD_MODEL_KIND, &POD_FEATURES, &device);
+    let statistics = |calibration: Option<&Calibration>| {
+        let s = StatisticalEnsemble::new(StatisticalSettings {
             alert_threshold: am.alert_threshold,
             ..StatisticalSettings::default()
-        })
+        });
+        match calibration {
+            Some(c) => s.calibrated(c.clone()),
+            None => s,
+        }
     };
     let mode = match am.detector {
         DetectorKind::Statistical => {
-            return (Box::new(statistics()), ScorerChoice::Configured);
+            return match &model {
+                Ok(m) => (
+                    Box::new(statistics(Some(&m.config.statistics))),
+                    ScorerChoice::Configured,
+                ),
+                Err(error) => {
+                    tracing::warn!(
+                        "the statistical detectors run uncalibrated (their tail rates taken at \
+                         face value), as the model that carries their calibration cannot be \
+                         used: {error}"
+                    );
+                    (Box::new(statistics(None)), ScorerChoice::Configured)
+                }
+            };
         }
         DetectorKind::Lstm => LstmMode::Alone,
         DetectorKind::Ensemble => LstmMode::Ensemble,
     };
-    let device = cpu_device();
-    match artifact::load(&am.model_dir, POD_MODEL_KIND, &POD_FEATURES, &device) {
+    match model {
         Ok(model) => {
             let config = model.config;
             let forecaster = StreamingForecaster::new(model.network, config.architecture, device);
@@ -131,14 +151,14 @@ pub fn scorer_from_settings(
                 forecaster,
                 config.calibration,
                 config.surprise,
-                statistics(),
+                statistics(Some(&config.statistics)),
                 config.step_seconds,
                 am.warm_up.as_secs_f64(),
             );
             (Box::new(scorer), ScorerChoice::Configured)
         }
         Err(error) => (
-            Box::new(statistics()),
+            Box::new(statistics(None)),
             ScorerChoice::FellBack {
                 wanted: am.detector,
                 error,

@@ -139,7 +139,10 @@ mod tests {
         actix::System::new().block_on(async move {
             let model = SyncArbiter::start(1, move || {
                 f.fetch_add(1, Ordering::SeqCst);
-                let features = FeatureBuilder::new(crate::signal::SignalSettings::default(), Duration::from_secs(60));
+                let features = FeatureBuilder::new(
+                    crate::signal::SignalSettings::default(),
+                    Duration::from_secs(60),
+                );
                 AnomalyModel::new(ScoringPipeline::new(
                     features,
                     Box::new(PanicsOnce(c.clone())),

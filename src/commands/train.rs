@@ -7,12 +7,16 @@
 use super::train_progress::ProgressBar;
 use crate::cli::TrainArgs;
 use crate::csv_input::read_all_rows;
+use crate::detector::{AnomalyScorer, StatisticalEnsemble, StatisticalSettings};
 use crate::fault_label::{read_labels, FaultWindow};
+use crate::features::tick_features::ticks;
+use crate::features::FeatureBuilder;
 use crate::features::SIGNAL_COUNT;
 use crate::model::artifact::{
     self, sha256_hex, ModelConfig, SurpriseConfig, TrainingRecord, FORMAT_VERSION, POD_MODEL_KIND,
 };
-use crate::model::calibration::{ReadingCalibration, ALERT_PROBABILITY};
+use crate::model::calibration::{Calibration, ReadingCalibration, ALERT_PROBABILITY};
+use crate::model::data::AFTER_FAULT_MARGIN;
 use crate::model::data::{is_validation_pod, pod_sequences, PodSequence, WindowSet};
 use crate::model::training::{cpu_device, train, TrainOptions};
 use crate::model::validation::healthy_readings;
@@ -54,6 +58,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     }
     let mut sequences: Vec<PodSequence> = Vec::new();
     let mut steps: Vec<f64> = Vec::new();
+    let mut evidence: Vec<f64> = Vec::new();
     for path in &args.input {
         digests.push((path.display().to_string(), file_digest(path)?));
         let (rows, stats) = read_all_rows(path, "default")?;
@@ -66,6 +71,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             );
         }
         steps.extend(sampling_steps(&rows));
+        evidence.extend(
+            healthy_evidence(&rows, &faults, signal, dg.evict_after)
+                .with_context(|| format!("scoring {}", path.display()))?,
+        );
         // Each file is its own cluster history: features are built file by file.
         sequences.extend(
             pod_sequences(&rows, &faults, signal, dg.evict_after)
@@ -135,6 +144,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     );
     let calibration =
         ReadingCalibration::fit(&healthy).context("calibrating on the held-out pods")?;
+    let statistics = Calibration::fit(&evidence).context("calibrating the statistics")?;
     let alert_rate = healthy
         .iter()
         .filter(|r| calibration.probability(r) >= ALERT_PROBABILITY)
@@ -156,6 +166,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         burn_in: args.burn_in,
         surprise: SURPRISE,
         calibration,
+        statistics,
         training: TrainingRecord {
             seed: args.seed,
             inputs: digests,
@@ -191,9 +202,43 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The decades of the statistical detector's evidence (see
+/// [`StatisticalEnsemble::score_with_evidence`]) at every healthy sample of a file's pods:
+/// outside labelled fault windows and the margin after them.
+fn healthy_evidence(
+    rows: &[crate::metrics_row::PodMetricsRow],
+    faults: &[FaultWindow],
+    signal: crate::signal::SignalSettings,
+    evict_after: std::time::Duration,
+) -> Result<Vec<f64>, crate::features::FeatureError> {
+    let mut features = FeatureBuilder::new(signal, evict_after);
+    let mut statistics = StatisticalEnsemble::new(StatisticalSettings::default());
+    let mut out = Vec::new();
+    for tick in ticks(rows) {
+        let scored = statistics.score_with_evidence(&features.tick(tick)?);
+        for (score, decades) in scored {
+            let faulty = faults.iter().any(|w| {
+                w.namespace == score.namespace
+                    && w.pod == score.pod
+                    && score.timestamp >= w.start
+                    && score.timestamp <= w.end + AFTER_FAULT_MARGIN
+            });
+            if let Some(d) = decades.filter(|_| !faulty) {
+                out.push(d);
+            }
+        }
+        let gone = features.evict(tick[0].timestamp);
+        statistics.forget(&gone);
+    }
+    Ok(out)
+}
+
 /// The steps between consecutive timestamps of a file's rows.
 fn sampling_steps(rows: &[crate::metrics_row::PodMetricsRow]) -> Vec<f64> {
-    let mut stamps: Vec<i64> = rows.iter().map(|r| r.timestamp.timestamp_millis()).collect();
+    let mut stamps: Vec<i64> = rows
+        .iter()
+        .map(|r| r.timestamp.timestamp_millis())
+        .collect();
     stamps.dedup();
     stamps
         .windows(2)

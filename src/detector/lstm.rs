@@ -1,18 +1,19 @@
-//! The LSTM scorer: each pod's forecaster state advanced one step per sample (all pods in one
-//! batched step), its residuals read as a spike and a drift statistic and calibrated into a
-//! probability; in the ensemble it runs beside the statistical detectors and rules, and the
-//! stronger of the two speaks where the statistics or the pod's siblings back the LSTM (see
-//! `combine`).
+//! The LSTM scorer: each pod's forecaster state advanced one step per trained interval (all
+//! pods in one batched step), its residuals read as a spike and a drift statistic and
+//! calibrated into a probability; in the ensemble it corroborates the statistical detectors
+//! and rules (see `combine` and [`super::corroboration`]).
 //!
-//! Both probabilities are tail rates under one map (see [`crate::model::calibration`]), so
-//! "the stronger" is meaningful, and on healthy pods the ensemble crosses the alert threshold
-//! at most as often as the two parts together.
+//! Both probabilities are calibrated tail rates under one map (see
+//! [`crate::model::calibration`]), so they can be fused. The network steps at the interval it
+//! was trained at: a pod sampled more finely is stepped every trained interval (its verdict
+//! held in between), one sampled more coarsely is left to the statistics (logged once).
 
+use super::corroboration::corroborate;
 use super::statistical::{round4, statistical_type};
 use super::{AnomalyScorer, AnomalyType, Evidence, PodScore, Severity, StatisticalEnsemble};
 use crate::features::{FeatureRow, PodKey, Signal};
 use crate::model::artifact::SurpriseConfig;
-use crate::model::calibration::ReadingCalibration;
+use crate::model::calibration::{probability_of_rate, rate_of_probability, ReadingCalibration};
 use crate::model::surprise::{Reading, SurpriseTracker};
 use crate::model::{StepInput, StreamInput, StreamingForecaster, Surprise};
 use std::collections::HashMap;
@@ -143,75 +144,35 @@ impl LstmScorer {
     }
 }
 
-/// The statistical probability at which the LSTM's higher probability joins the statistics'
-/// in the ensemble (a healthy pod's statistical probability is mostly under 0.01: median
-/// 0.002, 90th percentile 0.006 on a simulator run). Below it, the LSTM speaks alone only when
-/// its pod's siblings vouch for it (see `siblings_quiet`).
-pub const CORROBORATION: f64 = 0.05;
-
-/// An LSTM probability at which a sibling counts as surprised too: "one healthy sample in a
-/// thousand looks like this" (see [`crate::model::calibration`]).
-pub const SIBLING_SURPRISE: f64 = 0.5;
-
-/// Per pod of one tick: whether it has sibling replicas in the tick and none of them surprised
-/// the LSTM (probability at or above [`SIBLING_SURPRISE`]).
-///
-/// The network sees one pod at a time, so a load swell that moves every replica looks like a
-/// fault to it on each of them; the statistics' peer comparison knows better. A fault moves one
-/// replica. So the LSTM alarms alone, with the statistics silent, only on a pod whose siblings
-/// it finds unremarkable; a pod without siblings has nobody to vouch for it and does not. On
-/// eight simulator seeds this kept 1 of the LSTM's 9 lone false alarms and its one lone true
-/// catch (a traffic drop the statistics missed); without the rule, it was all 9 or, requiring
-/// the statistics' corroboration instead, none of either.
-fn siblings_quiet(features: &[FeatureRow], lstm: &[PodScore]) -> Vec<bool> {
-    // (namespace, workload) -> (pods in the tick, pods that surprised the LSTM)
-    let mut workloads: HashMap<(&str, &str), (usize, usize)> = HashMap::new();
-    let surprised = |v: &PodScore| v.anomaly_probability >= SIBLING_SURPRISE;
-    for (f, v) in features.iter().zip(lstm) {
-        let entry = workloads
-            .entry((f.key.namespace.as_str(), f.workload.as_str()))
-            .or_default();
-        entry.0 += 1;
-        entry.1 += usize::from(surprised(v));
-    }
-    features
-        .iter()
-        .zip(lstm)
-        .map(|(f, v)| {
-            if f.workload.is_empty() {
-                return false; // siblings unknown
-            }
-            let (pods, surprised_pods) =
-                workloads[&(f.key.namespace.as_str(), f.workload.as_str())];
-            pods > 1 && surprised_pods - usize::from(surprised(v)) == 0
-        })
-        .collect()
-}
-
-/// The ensemble's verdict: the higher probability when the statistics corroborate the LSTM
-/// (see [`CORROBORATION`]) or its siblings vouch for it (see [`siblings_quiet`]), else the
-/// statistical one; the type of the statistical side when it alarms on its own (a reported
-/// state such as CrashLoopBackOff names the fault better than a forecast miss), else of the
-/// side that raised the probability.
-fn combine(mut stat: PodScore, lstm: PodScore, siblings_quiet: bool) -> PodScore {
-    if lstm.anomaly_probability <= stat.anomaly_probability
-        || (stat.anomaly_probability < CORROBORATION && !siblings_quiet)
-    {
-        if lstm.is_anomaly {
-            stat.evidence.extend(lstm.evidence);
-        }
+/// The ensemble's verdict: the statistics' verdict, raised where the LSTM corroborates it
+/// ([`corroborate`] on the two calibrated rates). The type is the statistical side's when it
+/// sees anything itself (a reported state such as CrashLoopBackOff names the fault better than
+/// a forecast miss), else the LSTM's; evidence from both is listed.
+fn combine(stat: PodScore, lstm: PodScore, alert_threshold: f64) -> PodScore {
+    let fused = corroborate(
+        rate_of_probability(stat.anomaly_probability),
+        rate_of_probability(lstm.anomaly_probability),
+    );
+    let p = probability_of_rate(fused);
+    if p <= stat.anomaly_probability {
         return stat;
     }
-    if stat.is_anomaly {
-        stat.anomaly_probability = lstm.anomaly_probability;
-        stat.severity = stat.severity.max(lstm.severity);
+    // The statistics name the fault whenever they see something themselves (one healthy
+    // sample in a hundred is as unusual): their type reads a reported state or the signal that
+    // moved, the LSTM's the feature its forecast missed most, which may be a side effect.
+    let mut out = if stat.is_anomaly || rate_of_probability(stat.anomaly_probability) <= 0.01 {
+        let mut stat = stat;
         stat.evidence.extend(lstm.evidence);
         stat
     } else {
-        let mut lstm = lstm;
-        lstm.evidence.extend(stat.evidence);
-        lstm
-    }
+        let mut out = lstm;
+        out.evidence.extend(stat.evidence);
+        out
+    };
+    out.anomaly_probability = round4(p);
+    out.is_anomaly = p >= alert_threshold;
+    out.severity = out.severity.max(severity(p, out.is_anomaly));
+    out
 }
 
 /// One trained step as a time span.
@@ -279,7 +240,8 @@ fn lstm_evidence(
         Some(sig) => {
             let k = sig.index();
             let expected_z = (s.expected[i] as f64).sinh();
-            let (level, spread) = f.readings[k].map_or((f64::NAN, f64::NAN), |r| (r.level, r.spread));
+            let (level, spread) =
+                f.readings[k].map_or((f64::NAN, f64::NAN), |r| (r.level, r.spread));
             let expected = level + expected_z * spread;
             Evidence {
                 feature: name.to_string(),
@@ -346,25 +308,33 @@ impl AnomalyScorer for LstmScorer {
                 // Between steps (a finer stream) the latest step's verdict holds; a gap, a
                 // coarse stream or a pod not yet stepped has none.
                 None => match self.trackers.get(&f.key).and_then(|p| p.last_step.as_ref()) {
-                    Some((at, v)) if f.measured && f.timestamp - *at < step_span(self.step_seconds) => {
-                        PodScore { timestamp: f.timestamp, ..v.clone() }
+                    Some((at, v))
+                        if f.measured && f.timestamp - *at < step_span(self.step_seconds) =>
+                    {
+                        PodScore {
+                            timestamp: f.timestamp,
+                            ..v.clone()
+                        }
                     }
-                    _ => PodScore::of(f, 0.0, false, AnomalyType::LevelShift, Severity::Info, Vec::new()),
+                    _ => PodScore::of(
+                        f,
+                        0.0,
+                        false,
+                        AnomalyType::LevelShift,
+                        Severity::Info,
+                        Vec::new(),
+                    ),
                 },
             };
             lstm.push(verdict);
         }
         match statistical {
             None => lstm,
-            Some(stats) => {
-                let quiet = siblings_quiet(features, &lstm);
-                stats
-                    .into_iter()
-                    .zip(lstm)
-                    .zip(quiet)
-                    .map(|((stat, lstm), quiet)| combine(stat, lstm, quiet))
-                    .collect()
-            }
+            Some(stats) => stats
+                .into_iter()
+                .zip(lstm)
+                .map(|(stat, lstm)| combine(stat, lstm, self.alert_threshold))
+                .collect(),
         }
     }
 
@@ -436,7 +406,10 @@ mod tests {
     }
 
     fn verdict(p: f64, kind: AnomalyType, feature: &str) -> PodScore {
-        let mut fb = FeatureBuilder::new(crate::signal::SignalSettings::default(), Duration::from_secs(300));
+        let mut fb = FeatureBuilder::new(
+            crate::signal::SignalSettings::default(),
+            Duration::from_secs(300),
+        );
         let f = fb.tick(&[row(0)]).unwrap().remove(0);
         let is_anomaly = p >= 0.7;
         let evidence = vec![Evidence {
@@ -450,63 +423,54 @@ mod tests {
     }
 
     #[test]
-    fn siblings_vouch_only_when_none_of_them_surprised_the_lstm() {
-        let mut fb = FeatureBuilder::new(crate::signal::SignalSettings::default(), Duration::from_secs(300));
-        let base = fb.tick(&[row(0)]).unwrap().remove(0);
-        let pod = |name: &str, workload: &str| {
-            let mut f = base.clone();
-            f.key = PodKey::new("shop", name);
-            f.workload = workload.into();
-            f
-        };
-        let features = vec![
-            pod("web-a", "web"),
-            pod("web-b", "web"),
-            pod("web-c", "web"),
-            pod("api-a", "api"),
-            pod("api-b", "api"),
-            pod("db-0", "db"),
-            pod("x", ""),
-        ];
-        let p = |v: f64| verdict(v, AnomalyType::LevelShift, "cpu");
-        // web: only web-a surprised; api: both surprised; db and x: alone.
-        let lstm = vec![p(0.9), p(0.1), p(0.49), p(0.9), p(0.6), p(0.9), p(0.9)];
-        assert_eq!(
-            siblings_quiet(&features, &lstm),
-            vec![true, false, false, false, false, false, false]
+    fn the_lstm_corroborates_the_statistics_and_alone_needs_overwhelming_evidence() {
+        let lstm = |p: f64| verdict(p, AnomalyType::TrafficDrop, "net_rx");
+        // Statistics see nothing: the LSTM's miss raises the probability, not to an alarm.
+        let alone = combine(verdict(0.2, AnomalyType::LevelShift, "cpu"), lstm(0.9), 0.7);
+        assert!(
+            !alone.is_anomaly && alone.anomaly_probability < 0.7,
+            "{alone:?}"
         );
-    }
-
-    #[test]
-    fn the_lstm_speaks_alone_in_the_ensemble_only_when_vouched_for() {
-        let lstm = || verdict(0.9, AnomalyType::TrafficDrop, "net_rx");
-        // Statistics see nothing: the LSTM's miss alone is not an alarm.
-        let alone = combine(verdict(0.01, AnomalyType::LevelShift, "cpu"), lstm(), false);
-        assert_eq!(alone.anomaly_probability, 0.01);
-        assert!(!alone.is_anomaly);
-        // ... unless its siblings vouch for it.
-        let vouched = combine(verdict(0.01, AnomalyType::LevelShift, "cpu"), lstm(), true);
-        assert_eq!(vouched.anomaly_probability, 0.9);
-        assert_eq!(vouched.anomaly_type, Some(AnomalyType::TrafficDrop));
-        // Statistics see something: the LSTM advances it to an alarm, with its own type.
-        let backed = combine(verdict(0.3, AnomalyType::LevelShift, "cpu"), lstm(), false);
-        assert_eq!(backed.anomaly_probability, 0.9);
-        assert!(backed.is_anomaly);
-        assert_eq!(backed.anomaly_type, Some(AnomalyType::TrafficDrop));
+        // Both see something: together they alarm, the statistics naming the fault, with both
+        // sides' evidence.
+        let backed = combine(verdict(0.6, AnomalyType::LevelShift, "cpu"), lstm(0.9), 0.7);
+        assert!(
+            backed.is_anomaly && backed.anomaly_probability > 0.7,
+            "{backed:?}"
+        );
+        assert_eq!(backed.anomaly_type, Some(AnomalyType::LevelShift));
         assert_eq!(backed.evidence.len(), 2, "both sides' evidence");
-        // Statistics alarm on their own: their type names the fault, the higher p wins.
+        // The LSTM alone on overwhelming evidence alarms, naming what it missed.
+        let lone = combine(
+            verdict(0.2, AnomalyType::LevelShift, "cpu"),
+            lstm(0.9999),
+            0.7,
+        );
+        assert!(lone.is_anomaly, "{lone:?}");
+        assert_eq!(lone.anomaly_type, Some(AnomalyType::TrafficDrop));
+        // Statistics alarm on their own: their type names the fault.
         let both = combine(
             verdict(0.8, AnomalyType::CrashLoop, "restarts"),
-            lstm(),
-            false,
+            lstm(0.99),
+            0.7,
         );
-        assert_eq!(both.anomaly_probability, 0.9);
+        assert!(both.anomaly_probability > 0.8);
         assert_eq!(both.anomaly_type, Some(AnomalyType::CrashLoop));
+        // A calm LSTM never lowers the statistics.
+        let calm = combine(
+            verdict(0.8, AnomalyType::CrashLoop, "restarts"),
+            lstm(0.1),
+            0.7,
+        );
+        assert_eq!(calm.anomaly_probability, 0.8);
     }
 
     #[test]
     fn a_new_pod_is_not_alarmed_on_until_it_has_history_and_gone_pods_free_state() {
-        let mut fb = FeatureBuilder::new(crate::signal::SignalSettings::default(), Duration::from_secs(300));
+        let mut fb = FeatureBuilder::new(
+            crate::signal::SignalSettings::default(),
+            Duration::from_secs(300),
+        );
         let mut s = scorer(LstmMode::Alone);
         // Warm after 300 s of 5 s samples.
         let min_history = 60;

@@ -7,6 +7,7 @@
 //! `detect --format nab`.
 
 pub mod anomaly_type;
+pub mod corroboration;
 pub mod kube_state;
 pub mod lstm;
 pub mod pod_score;

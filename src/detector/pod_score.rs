@@ -180,7 +180,10 @@ mod tests {
     use crate::metrics_row::{PodMetricsRow, PodPhase};
 
     fn features(row: PodMetricsRow) -> crate::features::FeatureRow {
-        let mut fb = FeatureBuilder::new(crate::signal::SignalSettings::default(), std::time::Duration::from_secs(60));
+        let mut fb = FeatureBuilder::new(
+            crate::signal::SignalSettings::default(),
+            std::time::Duration::from_secs(60),
+        );
         fb.tick(&[row]).unwrap().remove(0)
     }
 

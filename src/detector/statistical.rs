@@ -12,9 +12,15 @@
 //!    every replica and is not an anomaly; a fault moves one. A pod without siblings has its
 //!    own tail discounted (`u^w`, [`StatisticalSettings::singleton_weight`]). Network errors
 //!    count above an absolute rate.
-//! 3. **One rate per pod.** The least of those tails times their number (Bonferroni) becomes a
-//!    probability through the documented map (`p = 0.7` at `u = 1e-5`,
-//!    [`crate::model::calibration::probability_of_rate`]).
+//! 3. **One rate per pod.** The least of those tails times their number (Bonferroni), `u`, is
+//!    how unusual the pod's metrics are by the signals' own accounts. Those accounts assume
+//!    the judged averages are normal, and real noise wanders (it is autocorrelated and
+//!    heavy-tailed), so healthy pods reach a given `u` more often than `u` says: on a
+//!    simulator run, 5e-4 of healthy samples reached `u = 1e-5`. So `u` is calibrated like
+//!    the LSTM's surprise ([`crate::model::calibration`]): the share of healthy samples of the
+//!    training data at least as unusual, `−log10 u` being the surprise, through the same
+//!    documented map (`p = 0.7` where one healthy sample in 100,000 is as unusual). The table
+//!    ships with the model (`config.json`, `statistics`); without it `u` itself is the rate.
 //! 4. **States.** The Kubernetes-state rules add findings: single events as evidence, below
 //!    the alert threshold; repeated or sustained states as alarms, anchored on the
 //!    kubernetes-mixin alerts. A steady memory climb that will reach the limit soon is one more
@@ -28,7 +34,7 @@ use super::kube_state::{KubeStateSettings, PodStateSample, PodStateTracker};
 use super::pod_score::{Evidence, PodScore};
 use super::AnomalyScorer;
 use crate::features::{FeatureRow, PodKey, Signal, SIGNALS};
-use crate::model::calibration::probability_of_rate;
+use crate::model::calibration::{probability_of_rate, Calibration};
 use crate::signal::SignalReading;
 use chrono::{DateTime, TimeDelta, Utc};
 use std::collections::HashMap;
@@ -91,8 +97,24 @@ struct PodState {
 
 pub struct StatisticalEnsemble {
     settings: StatisticalSettings,
+    /// Healthy tail rates of the evidence's decades (`−log10 u`); `None`: `u` is the rate.
+    calibration: Option<Calibration>,
     pods: HashMap<PodKey, PodState>,
 }
+
+/// Where a candidate probability came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The signals, read with the siblings.
+    Signals,
+    /// A rule that pages (repeated or sustained state, or the memory projection).
+    Page,
+    /// A rule's evidence: a single event, below the alert threshold.
+    Evidence,
+}
+
+/// A candidate verdict: probability, type, where it came from.
+type Candidate = (f64, AnomalyType, Source);
 
 /// One tracked signal's evidence: its corrected tail and the reading that gave it.
 #[derive(Debug, Clone, Copy)]
@@ -110,21 +132,34 @@ impl StatisticalEnsemble {
     pub fn new(settings: StatisticalSettings) -> StatisticalEnsemble {
         StatisticalEnsemble {
             settings,
+            calibration: None,
             pods: HashMap::new(),
         }
     }
 
-    fn score_one(&mut self, f: &FeatureRow) -> PodScore {
+    /// The same detector, its evidence calibrated by `calibration` (see the module docs).
+    pub fn calibrated(mut self, calibration: Calibration) -> StatisticalEnsemble {
+        self.calibration = Some(calibration);
+        self
+    }
+
+    /// Scores one tick and says, per pod, the decades of its signals' evidence (`−log10 u`,
+    /// before calibration; `None` where no signal judged): what calibration is fitted on.
+    pub fn score_with_evidence(&mut self, features: &[FeatureRow]) -> Vec<(PodScore, Option<f64>)> {
+        features.iter().map(|f| self.score_one(f)).collect()
+    }
+
+    fn score_one(&mut self, f: &FeatureRow) -> (PodScore, Option<f64>) {
         let s = &self.settings;
         let state = match self.pods.get_mut(&f.key) {
             Some(state) => state,
             None => self.pods.entry(f.key.clone()).or_default(),
         };
         if !f.measured {
-            return PodScore::unknown(f);
+            return (PodScore::unknown(f), None);
         }
         let mut evidence = Vec::new();
-        let mut candidates: Vec<(f64, AnomalyType, bool)> = Vec::new();
+        let mut candidates: Vec<Candidate> = Vec::new();
 
         // Rollouts (an image pulled into a running pod) explain level changes that follow.
         if is_rollout_event(f) {
@@ -139,19 +174,23 @@ impl StatisticalEnsemble {
             .iter()
             .filter_map(|sig| signal_evidence(f, *sig, s))
             .collect();
+        let mut decades = None;
         if let Some(strongest) = judged.iter().min_by(|a, b| a.tail.total_cmp(&b.tail)) {
-            let u = (strongest.tail * judged.len() as f64).min(1.0);
-            let p = probability_of_rate(u);
+            let u = (strongest.tail * judged.len() as f64).clamp(1e-300, 1.0);
+            let surprise = -u.log10();
+            decades = Some(surprise);
+            let rate = self
+                .calibration
+                .as_ref()
+                .map_or(u, |c| c.tail_rate(surprise));
+            let p = probability_of_rate(rate);
             let kind = statistical_type(strongest.signal, strongest.z, recent_rollout, f);
-            candidates.push((p, kind, false));
+            candidates.push((p, kind, Source::Signals));
         }
         let memory_z = f.z(Signal::Memory);
         let keep = (-f.tick.elapsed / MEMORY_PRESSURE_SECONDS).exp();
-        state.memory_pressure = (state.memory_pressure * keep).max(if memory_z.is_finite() {
-            memory_z
-        } else {
-            0.0
-        });
+        state.memory_pressure =
+            (state.memory_pressure * keep).max(if memory_z.is_finite() { memory_z } else { 0.0 });
         for sig in SIGNALS {
             if let Some(r) = f.readings[sig.index()].filter(|r| r.z.abs() >= 3.0) {
                 evidence.push(signal_evidence_entry(f, sig, &r));
@@ -170,21 +209,28 @@ impl StatisticalEnsemble {
             {
                 kind = AnomalyType::MemoryLeak;
             }
-            candidates.push((finding.probability, kind, finding.pages));
+            let source = if finding.pages {
+                Source::Page
+            } else {
+                Source::Evidence
+            };
+            candidates.push((finding.probability, kind, source));
             evidence.push(finding.evidence);
         }
         if let Some(leak) = leak_projection(f, s) {
-            candidates.push((leak.0, AnomalyType::MemoryLeak, leak.0 >= s.alert_threshold));
+            candidates.push((leak.0, AnomalyType::MemoryLeak, Source::Page));
             evidence.push(leak.1);
         }
         state.last_memory_utilisation = f.memory_utilisation;
 
-        // 5: the strongest candidate gives the probability; a paging rule names the type.
-        let strongest = |c: &mut dyn Iterator<Item = &(f64, AnomalyType, bool)>| {
-            c.copied().max_by(|a, b| a.0.total_cmp(&b.0))
-        };
+        // 5: the strongest candidate gives the probability; a rule names the type when one
+        // found anything (a paging one first): a reported state such as CrashLoopBackOff names
+        // the fault better than the drop in traffic it causes.
+        let strongest =
+            |c: &mut dyn Iterator<Item = &Candidate>| c.copied().max_by(|a, b| a.0.total_cmp(&b.0));
         let best = strongest(&mut candidates.iter());
-        let best_rule = strongest(&mut candidates.iter().filter(|c| c.2));
+        let best_rule = strongest(&mut candidates.iter().filter(|c| c.2 == Source::Page))
+            .or_else(|| strongest(&mut candidates.iter().filter(|c| c.2 == Source::Evidence)));
         let (p, kind) = match (best, best_rule) {
             (Some((p, _, _)), Some((_, rule_kind, _))) => (p, rule_kind),
             (Some((p, kind, _)), None) => (p, kind),
@@ -199,7 +245,10 @@ impl StatisticalEnsemble {
         } else {
             Severity::Warning
         };
-        PodScore::of(f, p, is_anomaly, kind, severity, evidence)
+        (
+            PodScore::of(f, p, is_anomaly, kind, severity, evidence),
+            decades,
+        )
     }
 }
 
@@ -209,7 +258,7 @@ impl AnomalyScorer for StatisticalEnsemble {
     }
 
     fn score(&mut self, features: &[FeatureRow]) -> Vec<PodScore> {
-        features.iter().map(|f| self.score_one(f)).collect()
+        features.iter().map(|f| self.score_one(f).0).collect()
     }
 
     fn forget(&mut self, pods: &[PodKey]) {
@@ -433,7 +482,9 @@ mod tests {
         let at = &all[CHANGE_AT as usize + first][0];
         assert_eq!(at.anomaly_type, Some(AnomalyType::CpuSaturation), "{at:?}");
         assert!(at.evidence.iter().any(|e| e.feature == "cpu"));
-        assert!(all.iter().all(|tick| !tick[1].is_anomaly && !tick[2].is_anomaly));
+        assert!(all
+            .iter()
+            .all(|tick| !tick[1].is_anomaly && !tick[2].is_anomaly));
     }
 
     #[test]
@@ -451,7 +502,10 @@ mod tests {
         });
         let restart = &all[12][1];
         assert!(!restart.is_anomaly, "{restart:?}");
-        assert!(restart.evidence.iter().any(|e| e.feature == "restarts"), "{restart:?}");
+        assert!(
+            restart.evidence.iter().any(|e| e.feature == "restarts"),
+            "{restart:?}"
+        );
         assert!(all.iter().all(|tick| !tick[1].is_anomaly));
         let first = all.iter().position(|tick| tick[2].is_anomaly);
         let first = first.expect("the crash loop pages");

@@ -48,7 +48,9 @@ impl MemoryTrendState {
             *sty -= d * *sy;
             *st -= d * *s0;
             let keep = 1.0 - tick.weight(TREND_HORIZON);
-            for s in [&mut *s0, &mut *st, &mut *sy, &mut *stt, &mut *sty, &mut *syy] {
+            for s in [
+                &mut *s0, &mut *st, &mut *sy, &mut *stt, &mut *sty, &mut *syy,
+            ] {
                 *s *= keep;
             }
             self.observed = (self.observed + tick.elapsed as f32).min(TREND_MIN_SECONDS as f32);
@@ -113,7 +115,10 @@ mod tests {
         // +12 MB per minute; 100 MB left at the end.
         for step in [1.0, 5.0, 15.0] {
             let t = fitted(step, 20.0, |t| 100e6 + t * 0.2e6);
-            assert!((t.bytes_per_minute - 12e6).abs() / 12e6 < 1e-6, "{step}: {t:?}");
+            assert!(
+                (t.bytes_per_minute - 12e6).abs() / 12e6 < 1e-6,
+                "{step}: {t:?}"
+            );
             assert!(t.r_squared > 0.999);
             let minutes = t.minutes_to_limit.unwrap();
             assert!((minutes - 100.0 / 12.0).abs() < 0.01, "{minutes}");

@@ -65,7 +65,10 @@ pub fn fill_peer_signals(
         .map(|g| g.unwrap_or(0) as usize)
         .collect();
     for (k, (own, _)) in PEERED.iter().enumerate() {
-        let m = out.column(&format!("{}_median", own.name()))?.f64()?.clone();
+        let m = out
+            .column(&format!("{}_median", own.name()))?
+            .f64()?
+            .clone();
         let c = out
             .column(&format!("{}_count", own.name()))?
             .cast(&DataType::UInt32)?;
@@ -134,7 +137,11 @@ mod tests {
         let p = Signal::PeerCpu.index();
         let median = (1.0f64.ln_1p() + 2.0f64.ln_1p()) / 2.0;
         assert_eq!(values[0][p], 1.0f64.ln_1p() - median, "row 2 is not a peer");
-        assert_eq!(values[2][p], 9.0f64.ln_1p() - median, "but is compared with its healthy replicas");
+        assert_eq!(
+            values[2][p],
+            9.0f64.ln_1p() - median,
+            "but is compared with its healthy replicas"
+        );
     }
 
     #[test]

@@ -33,7 +33,8 @@ impl PodStream {
             seasonal_days: 0.0,
             ..*settings
         };
-        let signals = SIGNALS.map(|s| SignalDetector::new(if is_peer(s) { &peer } else { settings }));
+        let signals =
+            SIGNALS.map(|s| SignalDetector::new(if is_peer(s) { &peer } else { settings }));
         PodStream {
             node: node.to_string(),
             first_seen: now,

@@ -243,7 +243,11 @@ mod tests {
             let cpu = 100.0 * (1.0 + 0.05 * ((i as f64) * 0.7).sin());
             last = fb.tick(&[row(&at(5 * i), pod, cpu, 0, 1)]).unwrap();
         }
-        assert!(last[0].z(Signal::Cpu).abs() < 4.0, "{:?}", last[0].readings[0]);
+        assert!(
+            last[0].z(Signal::Cpu).abs() < 4.0,
+            "{:?}",
+            last[0].readings[0]
+        );
         let f = fb.tick(&[row(&at(605), pod, 500.0, 2, 1)]).unwrap();
         assert_eq!(f[0].restart_delta, Some(2));
         assert_eq!(f[0].cpu_utilisation, Some(0.5));
@@ -270,7 +274,11 @@ mod tests {
         assert!(f[0].readings.iter().all(Option::is_none));
         let after = &fb.streams().get(&PodKey::new("shop", pod)).unwrap().signals[0];
         // Compared as text: unlearned profile bins are NaN, which is never equal to itself.
-        assert_eq!(format!("{before:?}"), format!("{after:?}"), "nothing learned from a gap");
+        assert_eq!(
+            format!("{before:?}"),
+            format!("{after:?}"),
+            "nothing learned from a gap"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! weights fit the architecture. Each failure is its own error, so the daemon can say exactly
 //! why it fell back to the statistical detectors.
 
-use super::calibration::ReadingCalibration;
+use super::calibration::{Calibration, ReadingCalibration};
 use super::forecaster::{Architecture, Forecaster};
 use crate::atomic_file::write_atomic;
 use burn::module::{Module, ModuleMapper, Param, ParamId};
@@ -45,6 +45,10 @@ pub struct ModelConfig {
     pub surprise: SurpriseConfig,
     /// Tail rates of both statistics on healthy held-out pods.
     pub calibration: ReadingCalibration,
+    /// Tail rates of the statistical detector's evidence (the decades of its pod-level rate,
+    /// see [`crate::detector::StatisticalEnsemble`]) on the healthy samples of every training
+    /// pod: what makes the statistics' probability a calibrated one too.
+    pub statistics: Calibration,
     pub training: TrainingRecord,
     /// SHA-256 of `model.bpk`.
     pub weights_sha256: String,

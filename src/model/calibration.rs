@@ -163,9 +163,30 @@ pub fn probability_of_rate(u: f64) -> f64 {
     1.0 / (1.0 + (u / HALF_RATE).powf(k))
 }
 
+/// The rate whose probability is `p`: the inverse of [`probability_of_rate`].
+pub fn rate_of_probability(p: f64) -> f64 {
+    if p >= 1.0 {
+        return 0.0;
+    }
+    if p <= 0.0 {
+        return 1.0;
+    }
+    let k = ((1.0 - ALERT_PROBABILITY) / ALERT_PROBABILITY).ln() / (ALERT_RATE / HALF_RATE).ln();
+    (HALF_RATE * ((1.0 - p) / p).powf(1.0 / k)).min(1.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_and_probabilities_map_both_ways() {
+        for u in [0.5, 1e-3, 1e-5, 1e-12] {
+            let back = rate_of_probability(probability_of_rate(u));
+            assert!((back / u - 1.0).abs() < 1e-9, "{u} -> {back}");
+        }
+        assert_eq!(rate_of_probability(1.0), 0.0);
+    }
 
     #[test]
     fn the_rate_map_has_its_documented_anchor_points() {

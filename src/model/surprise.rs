@@ -228,8 +228,14 @@ mod tests {
         for _ in 0..5 {
             t.observe(Some(&miss), 100.0, 60.0, &c).unwrap();
         }
-        assert!(t.observe(None, 100.0, 60.0, &c).is_none(), "nothing forecast");
-        assert!(t.observe(Some(&miss), 10.0, 60.0, &c).is_none(), "too young");
+        assert!(
+            t.observe(None, 100.0, 60.0, &c).is_none(),
+            "nothing forecast"
+        );
+        assert!(
+            t.observe(Some(&miss), 10.0, 60.0, &c).is_none(),
+            "too young"
+        );
         let young_lstm = Surprise {
             steps_before: 3,
             ..miss.clone()

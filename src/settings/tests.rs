@@ -489,7 +489,6 @@ fn all_problems_are_reported_together_even_when_overridden() {
     assert_eq!(err.to_string().lines().count(), 4, "{err}");
 }
 
-
 #[test]
 fn describe_prints_one_line_per_key_and_loads_back() {
     let mut settings = Settings::default();

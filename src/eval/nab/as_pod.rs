@@ -79,7 +79,10 @@ mod tests {
     fn files_become_pods_of_their_category() {
         assert_eq!(
             pod_of("realAWSCloudwatch/ec2_cpu_utilization_24ae8d.csv"),
-            ("realAWSCloudwatch".into(), "ec2_cpu_utilization_24ae8d".into())
+            (
+                "realAWSCloudwatch".into(),
+                "ec2_cpu_utilization_24ae8d".into()
+            )
         );
         assert_eq!(pod_of("single.csv"), ("nab".into(), "single".into()));
     }

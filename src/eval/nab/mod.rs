@@ -35,9 +35,9 @@ mod profile;
 mod published_tests;
 mod report;
 mod results_file;
-mod series_file;
 pub mod row_weights;
 mod score;
+mod series_file;
 pub mod sweep;
 mod tally;
 mod timestamp;
@@ -47,9 +47,11 @@ pub use data_file::{read_data_timestamps, ReadDataFileError, DATA_HEADER};
 pub use labels::{read_labels, CorpusLabels, LabelWindow, ReadLabelsError};
 pub use profile::{Profile, PROFILES, REWARD_LOW_FN_RATE, REWARD_LOW_FP_RATE, STANDARD};
 pub use report::{FileScore, NabReport, ProfileReport};
-pub use results_file::{parse_results, read_results, write_results, ReadResultsError, WriteResultsError};
-pub use series_file::{read_series, ReadSeriesError, SeriesRow};
+pub use results_file::{
+    parse_results, read_results, write_results, ReadResultsError, WriteResultsError,
+};
 pub use score::{score_corpus, score_corpus_with, NabOptions, ScoreCorpusError};
+pub use series_file::{read_series, ReadSeriesError, SeriesRow};
 pub use tally::Counts;
 
 use std::path::Path;
