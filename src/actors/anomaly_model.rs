@@ -119,6 +119,7 @@ mod tests {
                     severity: crate::detector::Severity::Info,
                     evidence: vec![],
                     context: Default::default(),
+                    status: Default::default(),
                 })
                 .collect()
         }

@@ -14,7 +14,7 @@ pub mod statistical;
 
 pub use anomaly_type::{AnomalyType, Severity};
 pub use lstm::{LstmMode, LstmScorer};
-pub use pod_score::{Evidence, PodContext, PodScore};
+pub use pod_score::{Evidence, PodContext, PodScore, PodStatus};
 pub use statistical::{StatisticalEnsemble, StatisticalSettings};
 
 use crate::features::{FeatureRow, PodKey};

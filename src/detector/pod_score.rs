@@ -75,6 +75,25 @@ impl PodContext {
     }
 }
 
+/// Whether a verdict rests on a measurement. A source that cannot reach its backend writes the
+/// pods it knows with every field empty: such a row is a gap in the data, and its verdict is
+/// neither anomalous nor normal but unknown, so nothing downstream takes it for a recovery.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PodStatus {
+    /// The row measured something: the verdict stands.
+    #[default]
+    Observed,
+    /// Nothing was measured: probability 0, no type, not anomalous, and no claim of health.
+    Unknown,
+}
+
+impl PodStatus {
+    pub fn is_observed(&self) -> bool {
+        *self == PodStatus::Observed
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PodScore {
     pub timestamp: DateTime<Utc>,
@@ -89,10 +108,14 @@ pub struct PodScore {
     pub evidence: Vec<Evidence>,
     #[serde(default, skip_serializing_if = "PodContext::is_empty")]
     pub context: PodContext,
+    /// Written only when unknown (`"status": "unknown"`); older documents parse as observed.
+    #[serde(default, skip_serializing_if = "PodStatus::is_observed")]
+    pub status: PodStatus,
 }
 
 impl PodScore {
     /// The verdict on the pod of `f` at its timestamp; the probability is rounded to 4 places.
+    /// A row that measured nothing gets [`PodScore::unknown`] whatever the scorer made of it.
     pub fn of(
         f: &crate::features::FeatureRow,
         probability: f64,
@@ -101,6 +124,9 @@ impl PodScore {
         severity: Severity,
         evidence: Vec<Evidence>,
     ) -> PodScore {
+        if !f.observed() {
+            return PodScore::unknown(f);
+        }
         PodScore {
             timestamp: f.timestamp,
             namespace: f.key.namespace.clone(),
@@ -117,6 +143,107 @@ impl PodScore {
             } else {
                 PodContext::default()
             },
+            status: PodStatus::Observed,
         }
+    }
+
+    /// The verdict on a pod whose row measured nothing (see [`FeatureRow::observed`]).
+    ///
+    /// [`FeatureRow::observed`]: crate::features::FeatureRow::observed
+    pub fn unknown(f: &crate::features::FeatureRow) -> PodScore {
+        PodScore {
+            timestamp: f.timestamp,
+            namespace: f.key.namespace.clone(),
+            pod: f.key.pod.clone(),
+            node: f.node.clone(),
+            workload: f.workload.clone(),
+            anomaly_probability: 0.0,
+            is_anomaly: false,
+            anomaly_type: None,
+            severity: Severity::Info,
+            evidence: Vec::new(),
+            context: PodContext::default(),
+            status: PodStatus::Unknown,
+        }
+    }
+
+    pub fn is_unknown(&self) -> bool {
+        self.status == PodStatus::Unknown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detector::AnomalyType;
+    use crate::features::FeatureBuilder;
+    use crate::metrics_row::{PodMetricsRow, PodPhase};
+
+    fn features(row: PodMetricsRow) -> crate::features::FeatureRow {
+        let mut fb = FeatureBuilder::new(16, std::time::Duration::from_secs(60));
+        fb.tick(&[row]).unwrap().remove(0)
+    }
+
+    #[test]
+    fn a_row_that_measured_nothing_gets_an_unknown_verdict_whatever_the_scorer_says() {
+        let at = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let mut empty = PodMetricsRow::empty(at, "shop", "cart-7d9f8b6c4-x2k9p");
+        empty.node = "n1".into();
+        // A source in an outage: identity only; a limit or an event alone is no observation.
+        empty.memory_limit_bytes = Some(512e6);
+        empty.event_reason = Some("BackOff".into());
+        let f = features(empty.clone());
+        assert!(!f.observed());
+        let evidence = vec![Evidence {
+            feature: "restarts".into(),
+            value: 3.0,
+            baseline: 0.0,
+            deviation: 1.0,
+            detail: None,
+        }];
+        let s = PodScore::of(
+            &f,
+            0.97,
+            true,
+            AnomalyType::CrashLoop,
+            Severity::Critical,
+            evidence.clone(),
+        );
+        assert!(s.is_unknown());
+        assert_eq!(
+            (
+                s.anomaly_probability,
+                s.is_anomaly,
+                s.anomaly_type,
+                s.severity
+            ),
+            (0.0, false, None, Severity::Info)
+        );
+        assert!(s.evidence.is_empty() && s.context.is_empty());
+        assert_eq!(
+            (s.pod.as_str(), s.node.as_str()),
+            ("cart-7d9f8b6c4-x2k9p", "n1")
+        );
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["status"], "unknown");
+
+        // One measured field is an observation: the verdict stands, and is written as before.
+        let mut phase_only = empty;
+        phase_only.phase = Some(PodPhase::Running);
+        let s = PodScore::of(
+            &features(phase_only),
+            0.97,
+            true,
+            AnomalyType::CrashLoop,
+            Severity::Critical,
+            evidence,
+        );
+        assert_eq!((s.status, s.is_anomaly), (PodStatus::Observed, true));
+        let mut json = serde_json::to_value(&s).unwrap();
+        assert!(json.get("status").is_none(), "{json}");
+        // Documents written before the status existed parse as observed.
+        json.as_object_mut().unwrap().remove("status");
+        let back: PodScore = serde_json::from_value(json).unwrap();
+        assert_eq!(back, s);
     }
 }

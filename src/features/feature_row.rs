@@ -49,6 +49,20 @@ pub struct FeatureRow {
 }
 
 impl FeatureRow {
+    /// Whether the row measured anything about the pod: a usage value, its phase, readiness,
+    /// restarts or a reason. Limits and events alone do not count: they say nothing of its
+    /// health. A row without any is a gap (a source writes such rows while its backend is
+    /// down), and its verdict is unknown (see [`crate::detector::PodStatus`]).
+    pub fn observed(&self) -> bool {
+        // Peer signals derive from the pod's own values, so any finite value is its own.
+        self.values.iter().any(|v| v.is_finite())
+            || self.phase.is_some()
+            || self.reason.is_some()
+            || self.restarts.is_some()
+            || self.ready_containers.is_some()
+            || self.total_containers.is_some()
+    }
+
     pub fn z(&self, s: Signal) -> f64 {
         self.z[s.index()]
     }

@@ -110,6 +110,7 @@ fn score(pod: &str, at: chrono::DateTime<Utc>, anomalous: bool) -> PodScore {
         },
         evidence: vec![],
         context: Default::default(),
+        status: Default::default(),
     }
 }
 
