@@ -368,14 +368,10 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
     });
     collector.assert_alive();
     // The pod's state is unknown, and it is still in its open incident.
-    wait_until(
+    let entry = wait_until(
         Duration::from_secs(30),
         "the faulty pod shown unknown",
-        || {
-            let entry = insights_of(dir, &fault_pod)?;
-            (entry["status"] == "unknown" && entry["incident_id"] == incident_id.as_str())
-                .then_some(())
-        },
+        || insights_of(dir, &fault_pod).filter(|e| e["status"] == "unknown"),
     );
     assert!(
         open_incident_on(&incident_journal(dir), &fault_pod)
@@ -383,6 +379,8 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
         "the incident resolved during the outage: {:#?}",
         incident_journal(dir)
     );
+    assert_eq!(entry["incident_id"], incident_id.as_str(), "{entry:#}");
+    assert!(entry["last_observed"]["at"].is_string(), "{entry:#}");
     let _prometheus = start_prometheus(dir, port, &target, "prometheus-2.log");
     wait_until(Duration::from_secs(60), "collection to resume", || {
         collector
