@@ -1,9 +1,12 @@
 //! The insights document (`data/pod_insights.json`): the latest verdict per pod, bounded.
 //!
+//! A pod whose latest row measured nothing (a source's outage) shows `"status": "unknown"`,
+//! with its last observed verdict under `last_observed`: a gap is not a recovery.
+//!
 //! Kept apart from the actor so `detect`, tests and later agents can build it the same way.
 
 use crate::analysis::Step;
-use crate::detector::PodScore;
+use crate::detector::{AnomalyType, PodScore};
 use crate::features::PodKey;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -26,12 +29,34 @@ pub struct PodIncident {
     pub llm: Option<crate::llm::Explanation>,
 }
 
+/// A pod's latest verdict that rested on a measurement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastObserved {
+    pub at: DateTime<Utc>,
+    pub is_anomaly: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anomaly_type: Option<AnomalyType>,
+}
+
+impl LastObserved {
+    fn of(s: &PodScore) -> LastObserved {
+        LastObserved {
+            at: s.timestamp,
+            is_anomaly: s.is_anomaly,
+            anomaly_type: s.anomaly_type,
+        }
+    }
+}
+
 /// One insights entry as written: the pod's latest verdict and, while it is part of an open
 /// incident, the explanation and recommendation.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct InsightsEntry<S> {
     #[serde(flatten)]
     pub score: S,
+    /// When the latest verdict is unknown: the last one that was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_observed: Option<LastObserved>,
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
     pub incident: Option<PodIncident>,
 }
@@ -40,6 +65,8 @@ pub struct InsightsEntry<S> {
 #[derive(Debug)]
 pub struct InsightsTable {
     latest: HashMap<PodKey, PodScore>,
+    /// For pods whose latest verdict is unknown: their last observed one.
+    last_observed: HashMap<PodKey, LastObserved>,
     /// Pods in open incidents (replaced by each analysis pass).
     incidents: HashMap<PodKey, PodIncident>,
     max_pods: usize,
@@ -49,6 +76,7 @@ impl InsightsTable {
     pub fn new(max_pods: usize) -> InsightsTable {
         InsightsTable {
             latest: HashMap::new(),
+            last_observed: HashMap::new(),
             incidents: HashMap::new(),
             max_pods: max_pods.max(1),
         }
@@ -56,6 +84,15 @@ impl InsightsTable {
 
     pub fn get(&self, key: &PodKey) -> Option<&PodScore> {
         self.latest.get(key)
+    }
+
+    /// The pod's latest verdict that rested on a measurement, if it is still remembered.
+    pub fn last_observed(&self, key: &PodKey) -> Option<LastObserved> {
+        match self.latest.get(key) {
+            Some(s) if !s.is_unknown() => Some(LastObserved::of(s)),
+            Some(_) => self.last_observed.get(key).cloned(),
+            None => None,
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -72,18 +109,34 @@ impl InsightsTable {
             let key = PodKey::new(&s.namespace, &s.pod);
             match self.latest.get(&key) {
                 Some(old) if old.timestamp > s.timestamp => {}
-                _ => {
+                old => {
+                    if !s.is_unknown() {
+                        self.last_observed.remove(&key);
+                    } else if let Some(old) = old.filter(|o| !o.is_unknown()) {
+                        self.last_observed
+                            .insert(key.clone(), LastObserved::of(old));
+                    }
                     self.latest.insert(key, s);
                 }
             }
         }
         if self.latest.len() > self.max_pods {
-            // Keep anomalies first, then the most recent.
+            // Keep anomalies first (and pods last seen anomalous), then the most recent.
             let mut entries: Vec<_> = self.latest.drain().collect();
-            entries.sort_by(|a, b| rank(&b.1).partial_cmp(&rank(&a.1)).unwrap());
+            entries.sort_by_key(|(k, s)| {
+                std::cmp::Reverse((self.flagged(k, s), s.timestamp.timestamp_millis()))
+            });
             entries.truncate(self.max_pods);
             self.latest = entries.into_iter().collect();
+            let latest = &self.latest;
+            self.last_observed.retain(|k, _| latest.contains_key(k));
         }
+    }
+
+    /// Anomalous, or unknown after an anomalous verdict: what people look at first.
+    fn flagged(&self, key: &PodKey, s: &PodScore) -> bool {
+        s.is_anomaly
+            || (s.is_unknown() && self.last_observed.get(key).is_some_and(|l| l.is_anomaly))
     }
 
     /// The pods of the open incidents, as of the latest analysis.
@@ -94,19 +147,24 @@ impl InsightsTable {
     pub fn forget(&mut self, pods: &[PodKey]) {
         for p in pods {
             self.latest.remove(p);
+            self.last_observed.remove(p);
         }
     }
 
-    /// Entries for people: anomalies first, most probable first, then by name.
+    /// Entries for people: anomalies first (with pods unknown since an anomaly), most probable
+    /// first, then by name.
     pub fn sorted(&self) -> Vec<&PodScore> {
-        let mut v: Vec<&PodScore> = self.latest.values().collect();
-        v.sort_by(|a, b| {
-            b.is_anomaly
-                .cmp(&a.is_anomaly)
+        let mut v: Vec<(bool, &PodScore)> = self
+            .latest
+            .iter()
+            .map(|(k, s)| (self.flagged(k, s), s))
+            .collect();
+        v.sort_by(|(fa, a), (fb, b)| {
+            fb.cmp(fa)
                 .then(b.anomaly_probability.total_cmp(&a.anomaly_probability))
                 .then_with(|| (&a.namespace, &a.pod).cmp(&(&b.namespace, &b.pod)))
         });
-        v
+        v.into_iter().map(|(_, s)| s).collect()
     }
 
     /// Replaces the JSON file atomically: readers see the old or the new document, never half.
@@ -114,21 +172,21 @@ impl InsightsTable {
         let entries: Vec<InsightsEntry<&PodScore>> = self
             .sorted()
             .into_iter()
-            .map(|score| InsightsEntry {
-                incident: self
-                    .incidents
-                    .get(&PodKey::new(&score.namespace, &score.pod))
-                    .cloned(),
-                score,
+            .map(|score| {
+                let key = PodKey::new(&score.namespace, &score.pod);
+                InsightsEntry {
+                    incident: self.incidents.get(&key).cloned(),
+                    last_observed: score
+                        .is_unknown()
+                        .then(|| self.last_observed.get(&key).cloned())
+                        .flatten(),
+                    score,
+                }
             })
             .collect();
         let json = serde_json::to_vec_pretty(&entries).map_err(std::io::Error::other)?;
         crate::atomic_file::write_atomic(path, &json)
     }
-}
-
-fn rank(s: &PodScore) -> (bool, i64) {
-    (s.is_anomaly, s.timestamp.timestamp_millis())
 }
 
 #[cfg(test)]
@@ -167,5 +225,49 @@ mod tests {
         t.write(&p).unwrap();
         let back: Vec<PodScore> = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
         assert_eq!(back.len(), 2);
+    }
+
+    #[test]
+    fn an_unknown_verdict_shows_as_unknown_with_the_last_observed_one() {
+        let unknown = |pod: &str, secs: i64| PodScore {
+            status: crate::detector::PodStatus::Unknown,
+            ..score(pod, secs, 0.0)
+        };
+        let mut t = InsightsTable::new(10);
+        t.update([score("a", 1, 0.9), score("b", 1, 0.95), score("c", 1, 0.1)]);
+        t.update([unknown("a", 2), unknown("c", 2)]);
+        t.update([unknown("a", 3)]);
+        let key = PodKey::new("ns", "a");
+        assert!(t.get(&key).unwrap().is_unknown());
+        let last = t.last_observed(&key).unwrap();
+        assert_eq!(
+            (last.at.timestamp(), last.is_anomaly),
+            (1_700_000_001, true)
+        );
+        // Pods unknown since an anomaly stay with the anomalies.
+        let order: Vec<&str> = t.sorted().iter().map(|s| s.pod.as_str()).collect();
+        assert_eq!(order, ["b", "a", "c"]);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("i.json");
+        t.write(&p).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        let a = &doc[1];
+        assert_eq!(
+            (a["pod"].as_str(), a["status"].as_str()),
+            (Some("a"), Some("unknown"))
+        );
+        assert_eq!(a["is_anomaly"], false);
+        assert_eq!(a["last_observed"]["is_anomaly"], true);
+        assert_eq!(a["last_observed"]["at"], "2023-11-14T22:13:21Z");
+        assert!(doc[0].get("status").is_none() && doc[0].get("last_observed").is_none());
+        // Observed again: the verdict stands on its own.
+        t.update([score("a", 4, 0.2)]);
+        assert!(!t.get(&key).unwrap().is_unknown());
+        assert_eq!(t.last_observed(&key).unwrap().at.timestamp(), 1_700_000_004);
+        assert!(t.last_observed.is_empty() || !t.last_observed.contains_key(&key));
+        // The document still parses as scores (what `explain` reads).
+        let back: Vec<InsightsEntry<PodScore>> =
+            serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+        assert!(back[1].score.is_unknown() && back[1].last_observed.is_some());
     }
 }

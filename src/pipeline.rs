@@ -7,7 +7,7 @@ use crate::detector::{
     AnomalyScorer, LstmMode, LstmScorer, PodScore, StatisticalEnsemble, StatisticalSettings,
 };
 use crate::features::tick_features::ticks;
-use crate::features::{FeatureBuilder, FeatureError, PodKey};
+use crate::features::{FeatureBuilder, FeatureError, FeatureRow, PodKey};
 use crate::metrics_row::PodMetricsRow;
 use crate::model::artifact::{self, POD_MODEL_KIND};
 use crate::model::calibration::Calibration;
@@ -53,7 +53,7 @@ impl ScoringPipeline {
         let mut evicted = Vec::new();
         for tick in ticks(rows) {
             let features = self.features.tick(tick)?;
-            scores.extend(self.scorer.score(&features));
+            scores.extend(self.score_tick(features));
             let gone = self.features.evict(tick[0].timestamp);
             if !gone.is_empty() {
                 self.scorer.forget(&gone);
@@ -61,6 +61,26 @@ impl ScoringPipeline {
             }
         }
         Ok((scores, evicted))
+    }
+
+    /// One tick's scores, in row order. Rows that measured nothing (a source's gap) get an
+    /// unknown verdict and never reach the scorer: a gap is not a sample, so it must not move
+    /// the scorer's state (the LSTM would step on zeros as on a calm pod, smoothed deviations
+    /// and crash memories would decay as if time had passed quietly).
+    fn score_tick(&mut self, features: Vec<FeatureRow>) -> Vec<PodScore> {
+        if features.iter().all(FeatureRow::observed) {
+            return self.scorer.score(&features);
+        }
+        let verdicts: Vec<Option<PodScore>> = features
+            .iter()
+            .map(|f| (!f.observed()).then(|| PodScore::unknown(f)))
+            .collect();
+        let observed: Vec<FeatureRow> = features.into_iter().filter(FeatureRow::observed).collect();
+        let mut scored = self.scorer.score(&observed).into_iter();
+        verdicts
+            .into_iter()
+            .map(|v| v.unwrap_or_else(|| scored.next().expect("one score per observed row")))
+            .collect()
     }
 }
 
@@ -246,5 +266,81 @@ mod tests {
         assert_eq!(expected.len(), got.len());
         let differ = expected.iter().zip(&got).filter(|(a, b)| a != b).count();
         assert_eq!(differ, 0, "{differ} of {} scores differ", expected.len());
+    }
+
+    /// Records the pods of each call; scores every row 0.
+    struct Recording(std::sync::Arc<std::sync::Mutex<Vec<Vec<String>>>>);
+
+    impl AnomalyScorer for Recording {
+        fn name(&self) -> &'static str {
+            "recording"
+        }
+        fn score(&mut self, features: &[FeatureRow]) -> Vec<PodScore> {
+            self.0
+                .lock()
+                .unwrap()
+                .push(features.iter().map(|f| f.key.pod.clone()).collect());
+            features
+                .iter()
+                .map(|f| {
+                    PodScore::of(
+                        f,
+                        0.0,
+                        false,
+                        crate::detector::AnomalyType::LevelShift,
+                        crate::detector::Severity::Info,
+                        vec![],
+                    )
+                })
+                .collect()
+        }
+        fn forget(&mut self, _pods: &[PodKey]) {}
+    }
+
+    #[test]
+    fn rows_that_measured_nothing_get_unknown_verdicts_and_never_reach_the_scorer() {
+        let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut pipeline = ScoringPipeline::new(
+            FeatureBuilder::new(SignalSettings::default(), Duration::from_secs(60)),
+            Box::new(Recording(calls.clone())),
+        );
+        let at = |secs: i64| chrono::DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap();
+        let measured = |secs: i64, pod: &str| {
+            let mut r = PodMetricsRow::empty(at(secs), "shop", pod);
+            r.phase = Some(crate::metrics_row::PodPhase::Running);
+            r.cpu_millicores = Some(100.0);
+            r
+        };
+        let gap = |secs: i64, pod: &str| PodMetricsRow::empty(at(secs), "shop", pod);
+        let rows = [
+            measured(0, "a"),
+            gap(0, "b"),
+            measured(0, "c"),
+            gap(5, "a"),
+            gap(5, "b"),
+            gap(5, "c"),
+        ];
+        let (scores, _) = pipeline.score_rows(&rows).unwrap();
+        let verdicts: Vec<(&str, bool)> = scores
+            .iter()
+            .map(|s| (s.pod.as_str(), s.is_unknown()))
+            .collect();
+        assert_eq!(
+            verdicts,
+            [
+                ("a", false),
+                ("b", true),
+                ("c", false),
+                ("a", true),
+                ("b", true),
+                ("c", true)
+            ]
+        );
+        // The scorer saw the measured rows only (a tick without any is an empty call).
+        let seen = calls.lock().unwrap().clone();
+        assert_eq!(seen, [vec!["a".to_string(), "c".to_string()], vec![]]);
+        // A replay treats gaps alike.
+        pipeline.replay(&[gap(10, "a"), measured(10, "b")]).unwrap();
+        assert_eq!(calls.lock().unwrap().last().unwrap(), &["b".to_string()]);
     }
 }

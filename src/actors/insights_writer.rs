@@ -1,5 +1,6 @@
 //! InsightsWriter: keeps the latest verdict per pod and rewrites `pod_insights.json` atomically
-//! after each scoring pass.
+//! after each scoring pass, logging each pod's changes of state: anomalous, back to normal
+//! (only on an observed normal verdict), and unknown when an anomalous pod's data stops.
 
 use super::Shutdown;
 use crate::detector::PodScore;
@@ -66,24 +67,40 @@ impl Handler<PublishScores> for InsightsWriter {
     fn handle(&mut self, msg: PublishScores, _ctx: &mut Context<Self>) {
         let _span = tracing::debug_span!("publish_scores", scores = msg.scores.len()).entered();
         // Log transitions only: a pod that stays anomalous is not re-announced every pass.
-        let mut state: std::collections::HashMap<PodKey, bool> = std::collections::HashMap::new();
+        let mut said: HashMap<PodKey, Said> = HashMap::new();
         for s in &msg.scores {
             let key = PodKey::new(&s.namespace, &s.pod);
-            let was = *state
-                .entry(key.clone())
-                .or_insert_with(|| self.table.get(&key).is_some_and(|old| old.is_anomaly));
-            state.insert(key, s.is_anomaly);
-            if s.is_anomaly && !was {
-                tracing::warn!(
+            let before = *said.entry(key.clone()).or_insert_with(|| Said {
+                anomalous: self.table.last_observed(&key).is_some_and(|l| l.is_anomaly),
+                unknown: self.table.get(&key).is_some_and(|old| old.is_unknown()),
+            });
+            let (after, announcement) = announce(before, s);
+            said.insert(key, after);
+            match announcement {
+                Some(Announcement::Anomaly) => tracing::warn!(
                     namespace = %s.namespace,
                     pod = %s.pod,
                     probability = s.anomaly_probability,
                     kind = s.anomaly_type.map(|k| k.as_str()).unwrap_or(""),
                     severity = ?s.severity,
                     "anomaly"
-                );
-            } else if !s.is_anomaly && was {
-                tracing::info!(namespace = %s.namespace, pod = %s.pod, "pod back to normal");
+                ),
+                Some(Announcement::StillAnomalous) => tracing::info!(
+                    namespace = %s.namespace,
+                    pod = %s.pod,
+                    probability = s.anomaly_probability,
+                    kind = s.anomaly_type.map(|k| k.as_str()).unwrap_or(""),
+                    "pod observed again, still anomalous"
+                ),
+                Some(Announcement::BackToNormal) => {
+                    tracing::info!(namespace = %s.namespace, pod = %s.pod, "pod back to normal")
+                }
+                Some(Announcement::Unknown) => tracing::info!(
+                    namespace = %s.namespace,
+                    pod = %s.pod,
+                    "pod state unknown (no data)"
+                ),
+                None => {}
             }
         }
         self.table.forget(&msg.evicted);
@@ -95,11 +112,128 @@ impl Handler<PublishScores> for InsightsWriter {
     }
 }
 
+/// What the log has said of a pod: whether its last observed verdict was anomalous, and whether
+/// its data is missing now.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Said {
+    anomalous: bool,
+    unknown: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Announcement {
+    Anomaly,
+    /// Data came back after a gap and the pod is still failing: not a new anomaly.
+    StillAnomalous,
+    /// An observed normal verdict after an anomalous one (a gap in between or not).
+    BackToNormal,
+    /// An anomalous pod's data stopped. A normal pod's gap is not announced per pod: the
+    /// source logs its outage once.
+    Unknown,
+}
+
+/// The log line a verdict calls for, given what was said before, and what is said after it.
+fn announce(before: Said, s: &PodScore) -> (Said, Option<Announcement>) {
+    if s.is_unknown() {
+        let line = (before.anomalous && !before.unknown).then_some(Announcement::Unknown);
+        let after = Said {
+            unknown: true,
+            ..before
+        };
+        return (after, line);
+    }
+    let line = match (before.anomalous, s.is_anomaly) {
+        (false, true) => Some(Announcement::Anomaly),
+        (true, true) if before.unknown => Some(Announcement::StillAnomalous),
+        (true, false) => Some(Announcement::BackToNormal),
+        _ => None,
+    };
+    let after = Said {
+        anomalous: s.is_anomaly,
+        unknown: false,
+    };
+    (after, line)
+}
+
 impl Handler<Shutdown> for InsightsWriter {
     type Result = ();
 
     fn handle(&mut self, _: Shutdown, _ctx: &mut Context<Self>) {
         self.write();
         tracing::info!(pods = self.table.len(), "insights writer done");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detector::{PodStatus, Severity};
+
+    fn verdict(secs: i64, state: &str) -> PodScore {
+        PodScore {
+            timestamp: chrono::DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap(),
+            namespace: "shop".into(),
+            pod: "cart-7d9f8b6c4-x2k9p".into(),
+            node: "n1".into(),
+            workload: "cart".into(),
+            anomaly_probability: if state == "anomalous" { 0.97 } else { 0.0 },
+            is_anomaly: state == "anomalous",
+            anomaly_type: None,
+            severity: Severity::Info,
+            evidence: vec![],
+            context: Default::default(),
+            status: if state == "unknown" {
+                PodStatus::Unknown
+            } else {
+                PodStatus::Observed
+            },
+        }
+    }
+
+    /// The announcements of a sequence of verdicts, from a pod never seen before.
+    fn lines(states: &[&str]) -> Vec<Option<Announcement>> {
+        let mut said = Said::default();
+        states
+            .iter()
+            .enumerate()
+            .map(|(i, state)| {
+                let (after, line) = announce(said, &verdict(i as i64 * 5, state));
+                said = after;
+                line
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_gap_is_announced_as_unknown_once_and_never_as_back_to_normal() {
+        use Announcement::*;
+        // Failing, data stops, data returns and the pod still fails, then recovers.
+        assert_eq!(
+            lines(&[
+                "anomalous",
+                "anomalous",
+                "unknown",
+                "unknown",
+                "anomalous",
+                "normal"
+            ]),
+            [
+                Some(Anomaly),
+                None,
+                Some(Unknown),
+                None,
+                Some(StillAnomalous),
+                Some(BackToNormal)
+            ]
+        );
+        // Failing, data stops, the pod is observed normal after the gap: that is a recovery.
+        assert_eq!(
+            lines(&["anomalous", "unknown", "normal", "normal"]),
+            [Some(Anomaly), Some(Unknown), Some(BackToNormal), None]
+        );
+        // A healthy pod's gap says nothing (the source logs its outage), nor does its return.
+        assert_eq!(lines(&["normal", "unknown", "normal"]), [None, None, None]);
+        // A pod that fails for the first time after a gap is a new anomaly.
+        assert_eq!(lines(&["unknown", "anomalous"]), [None, Some(Anomaly)]);
     }
 }

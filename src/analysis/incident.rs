@@ -1,5 +1,5 @@
 //! An incident: one fault of one workload, from the first anomalous sample of its first pod
-//! until every pod involved has been normal for a while.
+//! until every pod involved has been observed normal for a while (or is gone).
 
 use super::recommend::Explanation;
 use super::workload::Workload;
@@ -15,6 +15,14 @@ pub struct AffectedPod {
     pub since: DateTime<Utc>,
     /// Its latest anomalous sample.
     pub last_anomalous: DateTime<Utc>,
+    /// Its first observed normal sample since it was last anomalous or unknown; `None` while
+    /// it is anomalous or its data is missing (a gap is not a recovery).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normal_since: Option<DateTime<Utc>>,
+    /// Its latest observed normal sample, with `normal_since`: the pod has been seen normal
+    /// from one to the other, and only that span counts toward resolving the incident.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_normal: Option<DateTime<Utc>>,
     pub node: String,
     pub peak_probability: f64,
 }

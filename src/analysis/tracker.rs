@@ -1,7 +1,16 @@
 //! Turns scoring passes into incident transitions: one incident per workload while it fails
-//! (all its failing pods together; its kind is the classification most samples got), resolved once every pod involved has been
-//! normal for `resolve_after`, and not re-opened as a new incident within `cooldown` after that
-//! (a recurrence re-opens the same one). Pure: time comes from the scores.
+//! (all its failing pods together; its kind is the classification most samples got), resolved
+//! once every pod involved has been *observed* normal for `resolve_after` (or is gone), and not
+//! re-opened as a new incident within `cooldown` after that (a recurrence re-opens the same
+//! one). Pure: time comes from the scores.
+//!
+//! A gap is not a recovery. A pod counts toward resolution only for the span between its first
+//! and its latest observed normal verdict since it was last anomalous ([`AffectedPod`]'s
+//! `normal_since` and `last_normal`); an unknown verdict (its row measured nothing: the source's
+//! backend was down) clears that span, and a pass without the pod leaves it as it was. So
+//! nothing resolves because data stopped, and a pod failing before and after an outage stays in
+//! one open incident with no `resolved` or `opened` in between. A pod gone for good leaves its
+//! incident when it is evicted (`evict_after` of silence in data time, by the feature builder).
 
 use super::incident::{AffectedPod, Incident, IncidentEvent, Transition};
 use super::recommend::explain;
@@ -66,8 +75,14 @@ impl IncidentTracker {
         };
         // Per incident touched: whether it opened in this pass, and whether it changed.
         let mut touched: BTreeMap<IncidentKey, (bool, bool)> = BTreeMap::new();
-        for s in scores.iter().filter(|s| s.is_anomaly) {
-            let Some(kind) = s.anomaly_type else { continue };
+        for s in scores {
+            let kind = s.anomaly_type.filter(|_| s.is_anomaly && !s.is_unknown());
+            let Some(kind) = kind else {
+                if !self.open.is_empty() {
+                    self.note_calm(s);
+                }
+                continue;
+            };
             let workload = Workload::of(&s.namespace, &s.pod);
             let key = (s.namespace.clone(), workload.name.clone());
             let mut opened = false;
@@ -116,7 +131,25 @@ impl IncidentTracker {
         events
     }
 
-    /// Resolves incidents whose pods are all quiet (or gone) by `now`.
+    /// A verdict that is not an anomaly, on a pod that may be in an open incident: an observed
+    /// normal one extends the pod's normal span, an unknown one (or an anomaly without a type)
+    /// clears it.
+    fn note_calm(&mut self, s: &PodScore) {
+        let key = (s.namespace.clone(), Workload::of(&s.namespace, &s.pod).name);
+        let Some(pod) = self.open.get_mut(&key).and_then(|i| i.pods.get_mut(&s.pod)) else {
+            return;
+        };
+        if s.is_anomaly || s.is_unknown() {
+            pod.normal_since = None;
+            pod.last_normal = None;
+        } else {
+            pod.normal_since.get_or_insert(s.timestamp);
+            pod.last_normal = Some(pod.last_normal.map_or(s.timestamp, |t| t.max(s.timestamp)));
+        }
+    }
+
+    /// Resolves incidents whose pods have all been observed normal for `resolve_after` (or are
+    /// gone).
     fn forget(&mut self, evicted: &[PodKey], now: Option<DateTime<Utc>>) -> Vec<IncidentEvent> {
         let mut events = Vec::new();
         let keys: Vec<IncidentKey> = self.open.keys().cloned().collect();
@@ -127,8 +160,10 @@ impl IncidentTracker {
                     .iter()
                     .any(|e| e.namespace == incident.namespace && e.pod == *pod)
             });
-            let quiet =
-                |p: &AffectedPod| now.is_some_and(|n| n - p.last_anomalous >= self.resolve_after);
+            let quiet = |p: &AffectedPod| match (p.normal_since, p.last_normal) {
+                (Some(from), Some(to)) => to - from >= self.resolve_after,
+                _ => false,
+            };
             if incident.pods.values().all(quiet) {
                 let mut incident = self.open.remove(&key).expect("listed above");
                 let at = now
@@ -190,11 +225,15 @@ fn absorb(incident: &mut Incident, s: &PodScore, kind: AnomalyType) -> bool {
         AffectedPod {
             since: s.timestamp,
             last_anomalous: s.timestamp,
+            normal_since: None,
+            last_normal: None,
             node: s.node.clone(),
             peak_probability: 0.0,
         }
     });
     pod.last_anomalous = pod.last_anomalous.max(s.timestamp);
+    pod.normal_since = None;
+    pod.last_normal = None;
     pod.peak_probability = pod.peak_probability.max(s.anomaly_probability);
     if s.severity > incident.severity {
         incident.severity = s.severity;
@@ -277,6 +316,15 @@ mod tests {
         }
     }
 
+    /// A verdict on a row that measured nothing (the source's backend was down).
+    fn unknown(pod: &str, secs: i64) -> PodScore {
+        PodScore {
+            anomaly_probability: 0.0,
+            status: crate::detector::PodStatus::Unknown,
+            ..score(pod, secs, None)
+        }
+    }
+
     fn kinds(events: &[IncidentEvent]) -> Vec<Transition> {
         events.iter().map(|e| e.event).collect()
     }
@@ -300,13 +348,16 @@ mod tests {
         assert_eq!(e[0].incident.pods.len(), 2);
         assert_eq!(e[0].incident.primary_pod, A);
         let id = e[0].incident.id.clone();
-        // Normal for less than resolve_after: still open; then resolved.
+        // Observed normal for less than resolve_after: still open; then resolved.
+        assert!(t
+            .observe(&[score(A, 30, None), score(B, 30, None)], &[])
+            .is_empty());
         assert!(t
             .observe(&[score(A, 70, None), score(B, 70, None)], &[])
             .is_empty());
-        let e = t.observe(&[score(A, 81, None), score(B, 81, None)], &[]);
+        let e = t.observe(&[score(A, 91, None), score(B, 91, None)], &[]);
         assert_eq!(kinds(&e), [Transition::Resolved]);
-        assert_eq!(e[0].incident.resolved_at, Some(at(81)));
+        assert_eq!(e[0].incident.resolved_at, Some(at(91)));
         // Back within the cooldown: the same incident re-opens.
         let e = t.observe(&[score(A, 200, LEAK)], &[]);
         assert_eq!(kinds(&e), [Transition::Updated]);
@@ -320,5 +371,63 @@ mod tests {
         // After the cooldown a new incident opens.
         let e = t.observe(&[score(A, 2000, LEAK)], &[]);
         assert_eq!(kinds(&e), [Transition::Opened]);
+    }
+
+    #[test]
+    fn an_incident_stays_open_through_a_gap_and_resolves_only_after_observed_normal_time() {
+        let mut t = IncidentTracker::new(Duration::from_secs(60), Duration::from_secs(600));
+        assert_eq!(
+            kinds(&t.observe(&[score(A, 0, LEAK), score(B, 0, None)], &[])),
+            [Transition::Opened]
+        );
+        // Observed normal for a while, not long enough ...
+        assert!(t.observe(&[score(A, 10, None)], &[]).is_empty());
+        assert!(t.observe(&[score(A, 20, None)], &[]).is_empty());
+        // ... then the data stops: unknown verdicts for minutes, and passes without A at all.
+        // None of it counts, and the normal time before the gap is void.
+        for secs in (25..=200).step_by(5) {
+            assert!(t
+                .observe(&[unknown(A, secs), unknown(B, secs)], &[])
+                .is_empty());
+        }
+        assert!(t.observe(&[score(B, 300, None)], &[]).is_empty());
+        let open: Vec<&Incident> = t.open().collect();
+        assert_eq!(open.len(), 1, "open through the gap");
+        assert_eq!(open[0].pods[A].normal_since, None);
+        // Data again: observed normal from 310; a pass without A does not extend its span.
+        assert!(t.observe(&[score(A, 310, None)], &[]).is_empty());
+        assert!(t.observe(&[score(A, 340, None)], &[]).is_empty());
+        assert!(t.observe(&[score(B, 380, None)], &[]).is_empty());
+        // Observed normal from 310 to 371: resolve_after has passed.
+        let e = t.observe(&[score(A, 371, None)], &[]);
+        assert_eq!(kinds(&e), [Transition::Resolved]);
+        assert_eq!(e[0].incident.resolved_at, Some(at(371)));
+        assert_eq!(e[0].incident.recurrences, 0);
+    }
+
+    #[test]
+    fn a_pod_failing_before_and_after_a_gap_stays_in_one_incident_until_evicted() {
+        let mut t = IncidentTracker::new(Duration::from_secs(60), Duration::from_secs(0));
+        let e = t.observe(&[score(A, 0, LEAK), score(B, 0, None)], &[]);
+        assert_eq!(kinds(&e), [Transition::Opened]);
+        let id = e[0].incident.id.clone();
+        assert!(t.observe(&[score(A, 5, LEAK)], &[]).is_empty());
+        // Minutes without data, then passes that miss the pod.
+        for secs in (10..=300).step_by(5) {
+            assert!(t
+                .observe(&[unknown(A, secs), unknown(B, secs)], &[])
+                .is_empty());
+        }
+        assert!(t.observe(&[score(B, 400, None)], &[]).is_empty());
+        // Still failing when data returns: the same incident, nothing to journal.
+        assert!(t.observe(&[score(A, 410, LEAK)], &[]).is_empty());
+        let open: Vec<&Incident> = t.open().collect();
+        assert_eq!(open.len(), 1);
+        assert_eq!((open[0].id.as_str(), open[0].recurrences), (id.as_str(), 0));
+        assert_eq!(open[0].pods[A].last_anomalous, at(410));
+        // A pod gone for good (evicted after evict_after of silence) leaves its incident.
+        let e = t.observe(&[score(B, 800, None)], &[PodKey::new("shop", A)]);
+        assert_eq!(kinds(&e), [Transition::Resolved]);
+        assert_eq!(e[0].incident.id, id);
     }
 }

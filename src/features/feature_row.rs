@@ -51,7 +51,10 @@ pub struct FeatureRow {
 }
 
 impl FeatureRow {
-    /// Whether the row observed anything of the pod (see [`FeatureRow::measured`]).
+    /// Whether the row measured anything about the pod: a usage value, its phase, readiness,
+    /// restarts or a reason. Limits and events alone do not count: they say nothing of its
+    /// health. A row without any is a gap (a source writes such rows while its backend is
+    /// down), and its verdict is unknown (see [`crate::detector::PodStatus`]).
     pub fn observed(&self) -> bool {
         self.measured
     }

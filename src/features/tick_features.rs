@@ -174,6 +174,7 @@ fn is_measured(row: &PodMetricsRow) -> bool {
     row.phase.is_some()
         || row.reason.is_some()
         || row.ready_containers.is_some()
+        || row.total_containers.is_some()
         || row.restarts.is_some()
         || SIGNALS[..7].iter().any(|s| s.raw(row).is_some())
 }

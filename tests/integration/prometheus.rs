@@ -1,7 +1,8 @@
 //! The Prometheus source against a real Prometheus (Debian's package, which `.ci/run` installs)
 //! scraping `k8s-monitor simulate`: the collected CSV matches the simulator's truth (the rows
 //! `generate` writes for the same seed, start and step), through a fault; then Prometheus is
-//! stopped and restarted under the running daemon.
+//! stopped and restarted under the running daemon, and the fault's incident stays open through
+//! the outage (a gap is not a recovery).
 
 use crate::harness::{command, free_port, wait_until, Daemon};
 use std::collections::HashMap;
@@ -113,7 +114,15 @@ fn number(row: &HashMap<String, String>, column: &str) -> Option<f64> {
 /// The queries of a standard cluster, except that rates are `irate`: the simulator's rates
 /// change every step, and `irate` over two scrapes inside one step gives the exact rate, where
 /// `rate` would average over its window.
+///
+/// Incidents resolve after 15 s observed normal (a crash loop is never normal that long: 10 s of
+/// back-off, then 2 to 8 s running) and re-open as new ones at once: an outage longer than that
+/// which counted as normal time would show as a `resolved` and a second `opened`.
 const TEST_CONFIG: &str = r#"
+[analysis]
+resolve_after = "15s"
+cooldown = "1s"
+
 [prometheus]
 rate_window = "10s"
 timeout = "2s"
@@ -127,6 +136,34 @@ net_tx_bytes_per_s = 'sum by (namespace, pod) (irate(container_network_transmit_
 "#;
 
 const STEP_SECONDS: i64 = 4;
+
+/// The lines of `data/incidents.jsonl` so far.
+fn incident_journal(dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("data/incidents.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// The incident open on `pod`: the last one that took it in, unless that one's latest line
+/// resolved it.
+fn open_incident_on(journal: &[serde_json::Value], pod: &str) -> Option<serde_json::Value> {
+    let incident = journal
+        .iter()
+        .rev()
+        .find(|e| e["incident"]["pods"][pod].is_object())?;
+    let id = &incident["incident"]["id"];
+    let latest = journal.iter().rev().find(|e| e["incident"]["id"] == *id)?;
+    (latest["event"] != "resolved").then(|| latest["incident"].clone())
+}
+
+/// The insights entry of `pod`, if the document has it.
+fn insights_of(dir: &Path, pod: &str) -> Option<serde_json::Value> {
+    crate::harness::read_insights(dir)?
+        .into_iter()
+        .find(|e| e["pod"] == pod)
+}
 
 #[test]
 fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage() {
@@ -301,19 +338,49 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
         "only {waiting_reasons} rows with a waiting reason"
     );
 
+    // The crash loop's incident is open when the outage starts, and the fault outlasts the test.
+    let incident = wait_until(Duration::from_secs(60), "the fault's incident open", || {
+        open_incident_on(&incident_journal(dir), &fault_pod)
+    });
+    let (incident_id, namespace, workload) = (
+        incident["id"].as_str().unwrap().to_string(),
+        incident["namespace"].clone(),
+        incident["workload"]["name"].clone(),
+    );
+    assert!(
+        fault_end > chrono::Utc::now() + chrono::TimeDelta::minutes(3),
+        "the crash loop ends at {fault_end}, too soon for the outage checks"
+    );
+
     // Outage: stop Prometheus, then start it again on the same port and data.
     prometheus.terminate(Duration::from_secs(20));
     let before_outage = read_rows(&csv).len();
-    wait_until(Duration::from_secs(30), "rows with empty fields", || {
+    // Longer than resolve_after: time without data must not count as normal.
+    wait_until(Duration::from_secs(60), "rows with empty fields", || {
         let rows = read_rows(&csv);
         (rows[before_outage..]
             .iter()
+            .filter(|r| r["pod"] == fault_pod)
             .filter(|r| r["cpu_millicores"].is_empty() && r["memory_bytes"].is_empty())
             .count()
-            >= 8)
+            >= 20)
             .then_some(())
     });
     collector.assert_alive();
+    // The pod's state is unknown, and it is still in its open incident.
+    let entry = wait_until(
+        Duration::from_secs(30),
+        "the faulty pod shown unknown",
+        || insights_of(dir, &fault_pod).filter(|e| e["status"] == "unknown"),
+    );
+    assert!(
+        open_incident_on(&incident_journal(dir), &fault_pod)
+            .is_some_and(|i| i["id"] == incident_id.as_str()),
+        "the incident resolved during the outage: {:#?}",
+        incident_journal(dir)
+    );
+    assert_eq!(entry["incident_id"], incident_id.as_str(), "{entry:#}");
+    assert!(entry["last_observed"]["at"].is_string(), "{entry:#}");
     let _prometheus = start_prometheus(dir, port, &target, "prometheus-2.log");
     wait_until(Duration::from_secs(60), "collection to resume", || {
         collector
@@ -348,7 +415,48 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
             .any(|r| !r["memory_bytes"].is_empty())
             .then_some(())
     });
+    // Still crash looping after the outage: the same incident, never resolved nor re-opened.
+    wait_until(
+        Duration::from_secs(60),
+        "the faulty pod anomalous again",
+        || {
+            let entry = insights_of(dir, &fault_pod)?;
+            let at: chrono::DateTime<chrono::Utc> = entry["timestamp"].as_str()?.parse().ok()?;
+            (at > resumed_at && entry["is_anomaly"] == true).then_some(())
+        },
+    );
     collector.terminate(Duration::from_secs(20));
+    let journal = incident_journal(dir);
+    let ours: Vec<&serde_json::Value> = journal
+        .iter()
+        .filter(|e| e["incident"]["id"] == incident_id.as_str())
+        .collect();
+    assert!(
+        ours.iter()
+            .all(|e| e["event"] != "resolved" && e["incident"]["recurrences"].is_null()),
+        "{journal:#?}"
+    );
+    let opened_on_workload = journal
+        .iter()
+        .filter(|e| e["event"] == "opened")
+        .filter(|e| e["incident"]["namespace"] == namespace)
+        .filter(|e| e["incident"]["workload"]["name"] == workload)
+        .count();
+    assert_eq!(opened_on_workload, 1, "{journal:#?}");
+    // The log says unknown (at most once), never "back to normal", while there was no data.
+    let log = collector.log_text();
+    let outage = log
+        .split("Prometheus unreachable")
+        .nth(1)
+        .and_then(|rest| rest.split("Prometheus answering again").next())
+        .unwrap();
+    let about_pod = |text: &str, message: &str| {
+        text.lines()
+            .filter(|l| l.contains(message) && l.contains(fault_pod.as_str()))
+            .count()
+    };
+    assert_eq!(about_pod(outage, "pod back to normal"), 0, "{outage}");
+    assert!(about_pod(&log, "pod state unknown (no data)") <= 1, "{log}");
 
     // Backfill: a new collector starts with the last 20 s of history from query_range.
     let sub = dir.join("backfill");
