@@ -9,8 +9,8 @@ use crate::detector::{
 use crate::features::tick_features::ticks;
 use crate::features::{FeatureBuilder, FeatureError, FeatureRow, PodKey};
 use crate::metrics_row::PodMetricsRow;
+use crate::model::artifact::StatisticsCalibration;
 use crate::model::artifact::{self, POD_MODEL_KIND};
-use crate::model::calibration::Calibration;
 use crate::model::training::cpu_device;
 use crate::model::{ModelLoadError, StreamingForecaster, POD_FEATURES};
 use crate::settings::DetectorKind;
@@ -124,45 +124,52 @@ pub enum ScorerChoice {
     },
 }
 
-/// The configured scorer, or the statistical one when the model cannot be loaded. The model
-/// also carries the statistics' calibration: without it they run uncalibrated (logged).
+/// The configured scorer, or the statistical one when the model cannot be loaded. The
+/// statistics' calibration (`statistics.json` in the model directory) is loaded on its own:
+/// without it they run uncalibrated (logged).
 pub fn scorer_from_settings(
     settings: &crate::settings::Settings,
 ) -> (Box<dyn AnomalyScorer>, ScorerChoice) {
     let am = &settings.anomaly_model;
     let device = cpu_device();
-    let model = artifact::load(&am.model_dir, POD_MODEL_KIND, &POD_FEATURES, &device);
-    let statistics = |calibration: Option<&Calibration>| {
+    let calibration = match artifact::load_statistics(&am.model_dir) {
+        Ok(s) => {
+            let now = StatisticsCalibration::describe(&signal_settings(settings));
+            if s.signal_settings != now {
+                tracing::warn!(
+                    "the statistics' calibration in {} was fitted with other per-signal \
+                     settings than these; it is used, but retrain to refit it",
+                    am.model_dir.display()
+                );
+            }
+            Some(s.evidence)
+        }
+        Err(error) => {
+            tracing::warn!(
+                "the statistical detectors run uncalibrated (their tail rates taken at face \
+                 value): {error}"
+            );
+            None
+        }
+    };
+    let statistics = || {
         let s = StatisticalEnsemble::new(StatisticalSettings {
             alert_threshold: am.alert_threshold,
             ..StatisticalSettings::default()
         });
-        match calibration {
+        match &calibration {
             Some(c) => s.calibrated(c.clone()),
             None => s,
         }
     };
     let mode = match am.detector {
         DetectorKind::Statistical => {
-            return match &model {
-                Ok(m) => (
-                    Box::new(statistics(Some(&m.config.statistics))),
-                    ScorerChoice::Configured,
-                ),
-                Err(error) => {
-                    tracing::warn!(
-                        "the statistical detectors run uncalibrated (their tail rates taken at \
-                         face value), as the model that carries their calibration cannot be \
-                         used: {error}"
-                    );
-                    (Box::new(statistics(None)), ScorerChoice::Configured)
-                }
-            };
+            return (Box::new(statistics()), ScorerChoice::Configured);
         }
         DetectorKind::Lstm => LstmMode::Alone,
         DetectorKind::Ensemble => LstmMode::Ensemble,
     };
-    match model {
+    match artifact::load(&am.model_dir, POD_MODEL_KIND, &POD_FEATURES, &device) {
         Ok(model) => {
             let config = model.config;
             let forecaster = StreamingForecaster::new(model.network, config.architecture, device);
@@ -171,14 +178,14 @@ pub fn scorer_from_settings(
                 forecaster,
                 config.calibration,
                 config.surprise,
-                statistics(Some(&config.statistics)),
+                statistics(),
                 config.step_seconds,
                 am.warm_up.as_secs_f64(),
             );
             (Box::new(scorer), ScorerChoice::Configured)
         }
         Err(error) => (
-            Box::new(statistics(None)),
+            Box::new(statistics()),
             ScorerChoice::FellBack {
                 wanted: am.detector,
                 error,

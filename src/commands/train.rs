@@ -13,7 +13,8 @@ use crate::features::tick_features::ticks;
 use crate::features::FeatureBuilder;
 use crate::features::SIGNAL_COUNT;
 use crate::model::artifact::{
-    self, sha256_hex, ModelConfig, SurpriseConfig, TrainingRecord, FORMAT_VERSION, POD_MODEL_KIND,
+    self, sha256_hex, ModelConfig, StatisticsCalibration, SurpriseConfig, TrainingRecord,
+    FORMAT_VERSION, POD_MODEL_KIND,
 };
 use crate::model::calibration::{Calibration, ReadingCalibration, ALERT_PROBABILITY};
 use crate::model::data::AFTER_FAULT_MARGIN;
@@ -166,7 +167,6 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         burn_in: args.burn_in,
         surprise: SURPRISE,
         calibration,
-        statistics,
         training: TrainingRecord {
             seed: args.seed,
             inputs: digests,
@@ -188,6 +188,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         burn_version: "0.22.1".to_string(),
     };
     let config = artifact::save(&args.out, &trained.network, config)?;
+    artifact::save_statistics(
+        &args.out,
+        &StatisticsCalibration {
+            format_version: FORMAT_VERSION,
+            evidence: statistics,
+            signal_settings: StatisticsCalibration::describe(&signal),
+            data_sha256: config.training.data_sha256.clone(),
+        },
+    )?;
     eprintln!(
         "best epoch {} of {} (validation loss {:.4}); {} healthy samples calibrated, {:.2e} of \
          them at or above 0.7\nsaved {} (weights SHA-256 {})",

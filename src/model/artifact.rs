@@ -9,6 +9,7 @@
 use super::calibration::{Calibration, ReadingCalibration};
 use super::forecaster::{Architecture, Forecaster};
 use crate::atomic_file::write_atomic;
+use crate::signal::SignalSettings;
 use burn::module::{Module, ModuleMapper, Param, ParamId};
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device, Tensor};
@@ -17,6 +18,9 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
 pub const CONFIG_FILE: &str = "config.json";
+/// The statistical detector's calibration, beside the network but independent of it: a model
+/// whose weights cannot be used still leaves the statistics calibrated.
+pub const STATISTICS_FILE: &str = "statistics.json";
 pub const WEIGHTS_FILE: &str = "model.bpk";
 /// Bumped whenever the meaning of a saved model changes.
 pub const FORMAT_VERSION: u32 = 3;
@@ -45,10 +49,6 @@ pub struct ModelConfig {
     pub surprise: SurpriseConfig,
     /// Tail rates of both statistics on healthy held-out pods.
     pub calibration: ReadingCalibration,
-    /// Tail rates of the statistical detector's evidence (the decades of its pod-level rate,
-    /// see [`crate::detector::StatisticalEnsemble`]) on the healthy samples of every training
-    /// pod: what makes the statistics' probability a calibrated one too.
-    pub statistics: Calibration,
     pub training: TrainingRecord,
     /// SHA-256 of `model.bpk`.
     pub weights_sha256: String,
@@ -187,6 +187,64 @@ pub fn save(
         source,
     })?;
     Ok(config)
+}
+
+/// The statistical detector's calibration on disk (`statistics.json`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsCalibration {
+    pub format_version: u32,
+    /// Tail rates of the statistical detector's evidence (the decades of its pod-level rate,
+    /// see [`crate::detector::StatisticalEnsemble`]) on the healthy samples of every training
+    /// pod: what makes the statistics' probability a calibrated one.
+    pub evidence: Calibration,
+    /// The per-signal detector's settings it was fitted with, as text: a build whose settings
+    /// differ reads the table as fitted on another detector (logged, used anyway).
+    pub signal_settings: String,
+    /// SHA-256 over the training inputs' digests.
+    pub data_sha256: String,
+}
+
+impl StatisticsCalibration {
+    pub fn describe(settings: &SignalSettings) -> String {
+        format!("{settings:?}")
+    }
+}
+
+/// Writes `statistics.json` into `dir` (atomically).
+pub fn save_statistics(dir: &Path, s: &StatisticsCalibration) -> Result<(), ModelSaveError> {
+    std::fs::create_dir_all(dir).map_err(|source| ModelSaveError::Write {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut json = serde_json::to_string_pretty(s).expect("calibration serialises");
+    json.push('\n');
+    let path = dir.join(STATISTICS_FILE);
+    write_atomic(&path, json.as_bytes()).map_err(|source| ModelSaveError::Write { path, source })
+}
+
+/// Reads `statistics.json` from `dir`.
+pub fn load_statistics(dir: &Path) -> Result<StatisticsCalibration, ModelLoadError> {
+    let path = dir.join(STATISTICS_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|source| ModelLoadError::Missing {
+        path: path.clone(),
+        source,
+    })?;
+    let s: StatisticsCalibration =
+        serde_json::from_str(&text).map_err(|e| ModelLoadError::Corrupt {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+    if s.format_version != FORMAT_VERSION {
+        return Err(ModelLoadError::Mismatch {
+            path,
+            reason: format!(
+                "format_version is {}, this build reads {FORMAT_VERSION}",
+                s.format_version
+            ),
+        });
+    }
+    Ok(s)
 }
 
 /// Loads and checks a model directory against what this build expects (`kind`, `features`).

@@ -66,10 +66,6 @@ fn config(calibration: ReadingCalibration) -> ModelConfig {
             drift_features: 11,
         },
         calibration,
-        statistics: crate::model::calibration::Calibration::fit(
-            &(0..2000).map(|i| i as f64 / 64.0).collect::<Vec<_>>(),
-        )
-        .unwrap(),
         training: TrainingRecord {
             seed: 3,
             inputs: vec![],

@@ -178,21 +178,19 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
     };
 
     // Keys that are fine alone but contradict each other; checked only when both are valid.
-    if v.problems.is_empty() {
-        if dataset_generator.evict_after <= collector.generator_interval {
-            v.conflict(
-                (
-                    ("dataset_generator", "evict_after"),
-                    format_duration(dataset_generator.evict_after),
-                ),
-                "must be longer than",
-                (
-                    ("collector", "generator_interval"),
-                    format_duration(collector.generator_interval),
-                ),
-                "or every pod is forgotten between two samples",
-            );
-        }
+    if v.problems.is_empty() && dataset_generator.evict_after <= collector.generator_interval {
+        v.conflict(
+            (
+                ("dataset_generator", "evict_after"),
+                format_duration(dataset_generator.evict_after),
+            ),
+            "must be longer than",
+            (
+                ("collector", "generator_interval"),
+                format_duration(collector.generator_interval),
+            ),
+            "or every pod is forgotten between two samples",
+        );
     }
 
     if v.problems.is_empty() {

@@ -10,9 +10,10 @@
 //! Five numbers per stream, where the windowed version kept the last 2000 averages. Until the
 //! long horizon has seen enough, the moments are blended with a prior: what a well-behaved
 //! z-score source gives ([`z_score_prior`]: `v = ln(1 + |Z|)` of a standard normal `Z` has mean
-//! 0.535 and spread 0.318, and the short average narrows the spread by `√(a/(2−a))` for a
-//! per-sample weight `a`), so a young stream is judged from its first minutes rather than not
-//! at all; the prior's weight fades as real averages accumulate.
+//! 0.535 and spread 0.318, and the short average narrows the spread by `√(a/(2−a))` for the
+//! weight `a` of one independent surprise, taken as one per reference step), so a young stream
+//! is judged from its first minutes rather than not at all; the prior's weight fades as real
+//! averages accumulate.
 
 use super::horizon::{Horizon, Tick};
 use super::normal_tail::normal_upper_tail;

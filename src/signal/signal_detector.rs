@@ -163,8 +163,11 @@ impl SignalDetector {
         self.range.low = self.range.low.min(obs.value);
         self.range.high = self.range.high.max(obs.value);
 
+        // The prior's spread assumes one independent surprise per reference step: samples
+        // taken closer together are correlated (the noise of real metrics wanders), so a finer
+        // interval must not make the prior narrower.
         let prior = z_score_prior(
-            tick.weight(s.averaging),
+            -(-s.reference_step / s.averaging.seconds()).exp_m1(),
             tick.samples_in(s.likelihood_prior),
             s.likelihood_cap,
         );

@@ -12,6 +12,7 @@ mod detect;
 mod fake_apiserver;
 mod generate;
 mod harness;
+mod intervals;
 mod kubernetes;
 mod legacy;
 mod llm;

@@ -118,20 +118,22 @@ fn an_unusable_model_falls_back_to_statistics_with_a_warning() {
     generate(d);
     let (_, statistical) = detect(d, MODEL_DIR, "statistical");
 
-    // Missing.
+    // Missing: the statistics' calibration is missing too, and they say so.
     let (stderr, scores) = detect_with_model(d, "no-such-dir");
     assert!(stderr.contains("WARN"), "{stderr}");
     assert!(stderr.contains("ensemble detector cannot run"), "{stderr}");
     assert!(stderr.contains("no model at"), "{stderr}");
+    assert!(stderr.contains("run uncalibrated"), "{stderr}");
+    let (_, uncalibrated) = detect(d, "no-such-dir", "statistical");
     assert_eq!(
-        scores, statistical,
+        scores, uncalibrated,
         "the fallback is exactly the statistical detector"
     );
 
     // Corrupt weights.
     let copy = d.join("broken");
     std::fs::create_dir(&copy).unwrap();
-    for f in ["config.json", "model.bpk"] {
+    for f in ["config.json", "model.bpk", "statistics.json"] {
         std::fs::copy(Path::new(MODEL_DIR).join(f), copy.join(f)).unwrap();
     }
     let w = copy.join("model.bpk");
