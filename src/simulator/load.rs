@@ -183,7 +183,7 @@ mod tests {
         assert_eq!(weekly.factor(0.3, start), 1.0);
         assert_eq!(weekly.weekend_around(start), (start, end));
         assert_eq!(weekly.weekend_around(end).0, start + TimeDelta::days(7));
-        for phase in [0.0, 0.7, 2.0, 3.3, 5.9, 6.28] {
+        for phase in [0.0, 0.7, 2.0, 3.3, 5.9, 6.2] {
             let weekly = WeeklyCycle::new(&DailyCycle {
                 phase_radians: phase,
             });
