@@ -4,9 +4,9 @@
 //! Benign rates are quoted for [`REFERENCE_POD_COUNT`] pods and scale linearly with the
 //! cluster's size (a mean gap shrinks as the cluster grows). They are benign-heavy on purpose:
 //! per 50 pods and hour about 1.5 rolling restarts, 2 rolling updates (half of them changing
-//! the workload's normal), 3 liveness restarts, 1.3 autoscaler episodes (a scale-out and its
-//! scale-in each), 2 load swells, a CronJob pod every 10-15 minutes, and a node drain every 3-4
-//! hours.
+//! the workload's normal), 3 liveness restarts, 1 autoscaler episode (a scale-out and its
+//! scale-in: 2 scale events), 2 load swells, a CronJob pod every 10-15 minutes, and a node drain
+//! every 3-4 hours.
 
 use crate::fault_label::FaultKind;
 use chrono::TimeDelta;
@@ -44,8 +44,8 @@ pub(crate) const LIVENESS_RESTART_MEAN_GAP_SECS: f64 = 20.0 * 60.0;
 pub(crate) const LIVENESS_REPEAT_GAP: TimeDelta = TimeDelta::minutes(60);
 
 /// Mean gap between autoscaler episodes (a scale-out, then its scale-in) cluster-wide, for
-/// [`REFERENCE_POD_COUNT`] pods: about 1.3 an hour.
-pub(crate) const SCALE_EPISODE_MEAN_GAP_SECS: f64 = 45.0 * 60.0;
+/// [`REFERENCE_POD_COUNT`] pods: about one an hour, two scale events.
+pub(crate) const SCALE_EPISODE_MEAN_GAP_SECS: f64 = 60.0 * 60.0;
 
 /// Gap between node drains cluster-wide, for [`REFERENCE_POD_COUNT`] pods: drawn uniformly in
 /// this range (maintenance is planned, not random arrivals).
