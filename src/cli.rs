@@ -169,7 +169,7 @@ pub struct GenerateArgs {
     /// Random seed: the same seed gives the same data, byte for byte.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// Output directory for pod_metrics.csv and labels.json.
+    /// Output directory for pod_metrics.csv, labels.json (faults) and benign.json (benign events).
     #[arg(long, value_name = "DIR", default_value = "data/generated")]
     pub out: PathBuf,
     /// Simulated start time (RFC 3339).

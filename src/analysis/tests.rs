@@ -24,6 +24,8 @@ fn each_fault_kind_opens_the_right_incident_and_healthy_pods_none() {
                 first_fault_kind: kind,
                 // One fault only.
                 mean_time_between_faults: Duration::from_secs(24 * 3600),
+                // The calm cluster: this test is about faults, not benign churn.
+                benign_churn: false,
             },
             start,
         );

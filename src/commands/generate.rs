@@ -48,14 +48,16 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         .with_context(|| format!("generating a data set in {}", args.out.display()))?;
     let secs = began.elapsed().as_secs_f64();
     println!(
-        "wrote {} rows for {} pods with {} labelled faults in {:.1}s ({:.0} rows/s)\n  {}\n  {}",
+        "wrote {} rows for {} pods with {} labelled faults and {} benign events in {:.1}s ({:.0} rows/s)\n  {}\n  {}\n  {}",
         summary.rows,
         summary.pods_seen,
         summary.faults,
+        summary.benign,
         secs,
         summary.rows as f64 / secs.max(1e-9),
         summary.csv_path.display(),
-        summary.labels_path.display()
+        summary.labels_path.display(),
+        summary.benign_path.display()
     );
     Ok(())
 }

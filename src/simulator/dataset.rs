@@ -1,6 +1,8 @@
 //! Labelled data sets: runs the simulator over simulated time as fast as the disk allows and
-//! writes `pod_metrics.csv` plus `labels.json`.
+//! writes `pod_metrics.csv`, `labels.json` (the faults) and `benign.json` (the benign events,
+//! for counting false alarms per kind).
 
+use super::benign::{clip_benign, write_benign};
 use super::cluster::SimulatedCluster;
 use super::settings::SimulatorSettings;
 use crate::fault_label::{write_labels, FaultWindow};
@@ -16,6 +18,8 @@ use std::time::Duration;
 pub const CSV_FILE_NAME: &str = "pod_metrics.csv";
 /// Name of the labels file inside the output directory.
 pub const LABELS_FILE_NAME: &str = "labels.json";
+/// Name of the benign events file inside the output directory.
+pub const BENIGN_FILE_NAME: &str = "benign.json";
 
 /// What to generate: the cluster, and which simulated time span at which step.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,8 +40,11 @@ pub struct GenerateSummary {
     pub pods_seen: usize,
     /// Fault windows written to the labels file.
     pub faults: usize,
+    /// Benign windows written to the benign events file.
+    pub benign: usize,
     pub csv_path: PathBuf,
     pub labels_path: PathBuf,
+    pub benign_path: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,13 +71,19 @@ pub enum GenerateError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot write benign events {path}: {source}")]
+    WriteBenign {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Bytes buffered before handing a chunk to the writer.
 const FLUSH_THRESHOLD: usize = 256 * 1024;
 
-/// Writes `<out_dir>/pod_metrics.csv` and `<out_dir>/labels.json`. Only faults that start before
-/// the last row are labelled, their end clipped to it.
+/// Writes `<out_dir>/pod_metrics.csv`, `<out_dir>/labels.json` and `<out_dir>/benign.json`.
+/// Only faults and benign events that start before the last row are written, their end clipped
+/// to it.
 pub fn generate_dataset(
     opts: &GenerateOptions,
     out_dir: &Path,
@@ -92,6 +105,7 @@ pub fn generate_dataset(
     })?;
     let csv_path = out_dir.join(CSV_FILE_NAME);
     let labels_path = out_dir.join(LABELS_FILE_NAME);
+    let benign_path = out_dir.join(BENIGN_FILE_NAME);
     let file = File::create(&csv_path).map_err(|source| GenerateError::CreateCsv {
         path: csv_path.clone(),
         source,
@@ -133,12 +147,20 @@ pub fn generate_dataset(
         path: labels_path.clone(),
         source,
     })?;
+    let benign =
+        last_tick.map_or_else(Vec::new, |last| clip_benign(cluster.benign_windows(), last));
+    write_benign(&benign_path, &benign).map_err(|source| GenerateError::WriteBenign {
+        path: benign_path.clone(),
+        source,
+    })?;
     Ok(GenerateSummary {
         rows,
         pods_seen: pods_seen.len(),
         faults: labels.len(),
+        benign: benign.len(),
         csv_path,
         labels_path,
+        benign_path,
     })
 }
 

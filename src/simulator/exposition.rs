@@ -4,8 +4,10 @@
 //! Pure: [`CounterState`] integrates the rows' per-second rates into cumulative counters, and
 //! [`render`] writes the latest rows plus those counters as text. A field the row does not
 //! measure gives no sample. Rows are per pod, so each pod is shown as one container named after
-//! its Deployment (the pod name without its ReplicaSet hash and suffix), carrying the pod's
-//! totals; it is ready when all of the pod's containers are.
+//! its Deployment (the pod name without its ReplicaSet hash and suffix; a CronJob's pod: the
+//! CronJob's name), carrying the pod's totals; it is ready when all of the pod's containers are.
+//! A row's termination reason is the container's current state when the pod has finished
+//! (phase Succeeded or Failed: `Completed`), else the reason it last terminated before a restart.
 
 use crate::metrics_row::{PodMetricsRow, PodPhase};
 use chrono::{DateTime, Utc};
@@ -15,8 +17,8 @@ use std::fmt::Write as _;
 /// Content type of the text exposition format served to Prometheus.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// Container termination reasons (kube-state-metrics' `last_terminated_reason`); any other row
-/// reason is a waiting reason.
+/// Container termination reasons (kube-state-metrics' `terminated_reason` for a finished pod,
+/// `last_terminated_reason` after a restart); any other row reason is a waiting reason.
 const TERMINATED_REASONS: [&str; 5] = [
     "OOMKilled",
     "Error",
@@ -121,7 +123,7 @@ impl CounterState {
                 pod.rates[i] = counter.rate(row);
             }
             if let Some(reason) = &row.reason {
-                if TERMINATED_REASONS.contains(&reason.as_str()) {
+                if TERMINATED_REASONS.contains(&reason.as_str()) && !finished(row) {
                     pod.last_terminated_reason = Some(reason.clone());
                 }
             }
@@ -135,6 +137,11 @@ impl CounterState {
     fn get(&self, row: &PodMetricsRow) -> Option<&PodCounters> {
         self.pods.get(&(row.namespace.clone(), row.pod.clone()))
     }
+}
+
+/// A pod whose containers have exited for good: its termination reason is current.
+fn finished(row: &PodMetricsRow) -> bool {
+    matches!(row.phase, Some(PodPhase::Succeeded | PodPhase::Failed))
 }
 
 /// The container shown for a pod: its Deployment's name (`cart-7d9f8b6c5d-x2x9k` → `cart`).
@@ -305,6 +312,25 @@ pub fn render(rows: &[PodMetricsRow], counters: &CounterState, now: DateTime<Utc
             }
         }
     }
+    let terminated_now = "kube_pod_container_status_terminated_reason";
+    header(
+        &mut out,
+        terminated_now,
+        "Describes the reason the container is currently in terminated state.",
+        "gauge",
+    );
+    for row in rows.iter().filter(|row| finished(row)) {
+        if let Some(reason) = &row.reason {
+            if TERMINATED_REASONS.contains(&reason.as_str()) {
+                sample(
+                    &mut out,
+                    terminated_now,
+                    &container_labels(row, &[("reason", reason)]),
+                    1.0,
+                );
+            }
+        }
+    }
     let terminated = "kube_pod_container_status_last_terminated_reason";
     header(
         &mut out,
@@ -458,7 +484,7 @@ mod tests {
                 assert!(announced.contains(name), "sample before TYPE: {line}");
             }
         }
-        assert_eq!(announced.len(), 15);
+        assert_eq!(announced.len(), 16);
         assert!(text.contains(
             "kube_pod_container_resource_limits{namespace=\"shop\",pod=\"cart-7d9f8b6c5d-x2x9k\",container=\"cart\",node=\"node-1\",resource=\"cpu\",unit=\"core\"} 0.5\n"
         ));
@@ -576,6 +602,48 @@ mod tests {
     }
 
     #[test]
+    fn a_completed_job_pod_is_succeeded_and_terminated_without_usage() {
+        let mut state = CounterState::new();
+        let mut running = row(t0(), 0);
+        running.pod = "report-builder-29512340-x7k2p".into();
+        scrape(&mut state, &[running.clone()]);
+        let mut done = PodMetricsRow::empty(t0() + TimeDelta::seconds(5), "shop", &running.pod);
+        done.node = "node-1".into();
+        done.phase = Some(PodPhase::Succeeded);
+        done.reason = Some("Completed".into());
+        done.restarts = Some(0);
+        done.ready_containers = Some(0);
+        done.total_containers = Some(1);
+        let text = scrape(&mut state, &[done]);
+        let labels = "{namespace=\"shop\",pod=\"report-builder-29512340-x7k2p\",container=\"report-builder\"";
+        assert!(text.contains("kube_pod_status_phase{namespace=\"shop\",pod=\"report-builder-29512340-x7k2p\",phase=\"Succeeded\"} 1\n"));
+        assert!(text.contains(&format!(
+            "kube_pod_container_status_terminated_reason{labels},reason=\"Completed\"}} 1\n"
+        )));
+        assert!(!text.contains("kube_pod_container_status_last_terminated_reason{"));
+        assert!(!text.contains("kube_pod_container_status_waiting_reason{"));
+        assert_eq!(
+            value(&text, &format!("kube_pod_container_status_ready{labels}}}")),
+            Some(0.0)
+        );
+        assert!(!text.contains("container_cpu_usage_seconds_total{"));
+        assert!(!text.contains("container_memory_working_set_bytes{"));
+    }
+
+    #[test]
+    fn a_liveness_restart_shows_error_as_the_last_termination() {
+        let mut state = CounterState::new();
+        scrape(&mut state, &[row(t0(), 1)]);
+        let mut restarted = row(t0() + TimeDelta::seconds(5), 2);
+        restarted.reason = Some("Error".into());
+        restarted.ready_containers = Some(0);
+        scrape(&mut state, &[restarted]);
+        let text = scrape(&mut state, &[row(t0() + TimeDelta::seconds(10), 2)]);
+        assert!(text.contains("kube_pod_container_status_last_terminated_reason{namespace=\"shop\",pod=\"cart-7d9f8b6c5d-x2x9k\",container=\"cart\",reason=\"Error\"} 1\n"));
+        assert!(!text.contains("kube_pod_container_status_terminated_reason{"));
+    }
+
+    #[test]
     fn container_is_the_deployment_name() {
         assert_eq!(container_name("cart-7d9f8b6c5d-x2x9k"), "cart");
         assert_eq!(
@@ -583,5 +651,9 @@ mod tests {
             "api-gateway"
         );
         assert_eq!(container_name("db-0"), "db-0");
+        assert_eq!(
+            container_name("report-builder-29512340-x7k2p"),
+            "report-builder"
+        );
     }
 }

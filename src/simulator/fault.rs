@@ -2,13 +2,16 @@
 //!
 //! A fault first [`advance`](ActiveFault::advance)s its own state machine (crashes, restarts,
 //! OOM kills, probe flips — all on absolute times, so irregular ticks see the same story), then
-//! [`shape`](ActiveFault::shape)s the pod's healthy sample for the tick.
+//! [`shape`](ActiveFault::shape)s the pod's healthy sample for the tick. A fault draws its
+//! timings from its own random stream, seeded when it is planned: how often the cluster is
+//! ticked cannot change when it crashes or flips. Its window ends at its planned end, an
+//! absolute time, whatever the tick length.
 
 use super::pod::{PodEvent, Sample, SimPod, APP_CONTAINER};
-use super::workload::Workload;
+use super::workload::{ProfileScale, Workload};
 use crate::fault_label::FaultKind;
 use chrono::{DateTime, TimeDelta, Utc};
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
@@ -18,12 +21,13 @@ const MAX_BACKOFF_SECS: f64 = 300.0;
 /// Time between a recovery action and the end of the window: lets warm-up finish inside it.
 const SETTLE_SECS: i64 = 60;
 
-/// Whether `kind` can hit a pod of `workload` in a way that shows in its metrics.
-pub(crate) fn supports(kind: FaultKind, workload: &Workload) -> bool {
+/// Whether `kind` can hit a pod of `workload`, running a version whose memory is
+/// `memory_scale` times the profile's, in a way that shows in its metrics.
+pub(crate) fn supports(kind: FaultKind, workload: &Workload, memory_scale: f64) -> bool {
     match kind {
         FaultKind::MemoryLeak => workload.memory_limit_bytes.is_some(),
         // Room for at least 1.8x memory without touching the limit.
-        FaultKind::LevelShift => workload.memory_headroom() >= 2.3,
+        FaultKind::LevelShift => workload.memory_headroom(memory_scale) >= 2.3,
         _ => true,
     }
 }
@@ -103,24 +107,27 @@ pub(crate) struct ActiveFault {
     pub start: DateTime<Utc>,
     pub planned_end: DateTime<Utc>,
     effect: Effect,
+    /// The fault's own timings (crashes, flips, restart delays).
+    rng: ChaCha8Rng,
 }
 
 impl ActiveFault {
-    /// Draws the window and parameters of a `kind` fault starting at `start`.
+    /// Draws the window and parameters of a `kind` fault starting at `start` on a pod whose
+    /// version scales the workload's profile by `scale`.
     pub fn plan(
         kind: FaultKind,
         workload: &Workload,
+        scale: &ProfileScale,
         start: DateTime<Utc>,
         window_index: usize,
         rng: &mut ChaCha8Rng,
     ) -> ActiveFault {
+        let memory_bytes = workload.memory_bytes * scale.memory;
         let (planned_end, effect) = match kind {
             FaultKind::MemoryLeak => {
                 let oom_at = start + minutes_between(rng, 6.0, 16.0);
-                let limit = workload
-                    .memory_limit_bytes
-                    .unwrap_or(workload.memory_bytes * 2.0);
-                let leaked_bytes = (limit * 0.97 - workload.memory_bytes * 1.05).max(0.1 * limit);
+                let limit = workload.memory_limit_bytes.unwrap_or(memory_bytes * 2.0);
+                let leaked_bytes = (limit * 0.97 - memory_bytes * 1.05).max(0.1 * limit);
                 let effect = Effect::MemoryLeak {
                     oom_at,
                     leaked_bytes,
@@ -171,7 +178,7 @@ impl ActiveFault {
             FaultKind::LevelShift => {
                 let end = start + minutes_between(rng, 8.0, 20.0);
                 // Stay clear of the memory limit, or the shift would become an OOM kill.
-                let memory_room = 0.8 * workload.memory_headroom();
+                let memory_room = 0.8 * workload.memory_headroom(scale.memory);
                 let effect = Effect::LevelShift {
                     cpu_factor: rng.random_range(1.8..3.0),
                     memory_factor: rng.random_range(1.8f64..3.0).min(memory_room),
@@ -190,17 +197,19 @@ impl ActiveFault {
             start,
             planned_end,
             effect,
+            rng: ChaCha8Rng::seed_from_u64(rng.random()),
         }
     }
 
-    /// Runs the fault's state machine up to `now`; true once it is over (the pod is healthy).
-    pub fn advance(
-        &mut self,
-        pod: &mut SimPod,
-        workload: &Workload,
-        now: DateTime<Utc>,
-        rng: &mut ChaCha8Rng,
-    ) -> bool {
+    /// Whether the fault is in progress at `at` (its window is `[start, planned_end)`).
+    pub fn active_at(&self, at: DateTime<Utc>) -> bool {
+        self.start <= at && at < self.planned_end
+    }
+
+    /// Runs the fault's state machine up to `now`; true once it is over (the pod is healthy),
+    /// which is exactly from its planned end on.
+    pub fn advance(&mut self, pod: &mut SimPod, workload: &Workload, now: DateTime<Utc>) -> bool {
+        let rng = &mut self.rng;
         match &mut self.effect {
             Effect::MemoryLeak {
                 oom_at,

@@ -1,12 +1,18 @@
 //! One simulated pod: lifecycle, healthy resource usage, events, and its metrics row.
 //!
-//! Usage is the workload profile times the workload load factor, a small per-replica share and
-//! slowly wandering noise. Faults (see `fault.rs`) reshape a healthy [`Sample`] before it
-//! becomes a [`PodMetricsRow`].
+//! Usage is the workload profile (times the pod's version scale) times the pod's share of the
+//! workload load, a small per-replica bias and slowly wandering noise. Faults (see `fault.rs`)
+//! and benign liveness restarts (`liveness.rs`) reshape a healthy [`Sample`] before it becomes a
+//! [`PodMetricsRow`].
+//!
+//! A pod's path — Pending, Running not ready, Ready, and for a Job's pod Succeeded — is a
+//! [`Timeline`] of absolute times drawn when the pod is created, with the kubelet's events
+//! recorded at those times; a row shows the latest event of its interval.
 
 use super::fault::ActiveFault;
+use super::liveness::LivenessRestart;
 use super::load::smoothstep;
-use super::workload::Workload;
+use super::workload::{ProfileScale, Workload, WorkloadKind};
 use crate::metrics_row::{PodMetricsRow, PodPhase};
 use chrono::{DateTime, TimeDelta, Utc};
 use rand::Rng;
@@ -42,18 +48,60 @@ impl PodEvent {
     }
 }
 
-/// Where the pod is in its life: new pods pass through the first two states.
+/// Where the pod is in its life at some instant: a view of its [`Timeline`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Lifecycle {
     /// Scheduled, image not yet started: no usage measured.
-    Pending {
-        running_at: DateTime<Utc>,
-    },
+    Pending,
     /// Containers started, readiness probe not yet passed: no traffic.
-    Starting {
-        ready_at: DateTime<Utc>,
-    },
+    Starting,
     Ready,
+    /// A Job's pod whose container exited 0: kept a little while, nothing measured.
+    Succeeded,
+}
+
+/// When a pod passes through its states. All absolute and fixed when the pod is created, so a
+/// cluster ticked at any step sees the same path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Timeline {
+    /// Containers running (phase Running) from then on.
+    pub running_at: DateTime<Utc>,
+    /// Readiness passed (all containers ready) from then on.
+    pub ready_at: DateTime<Utc>,
+    /// A Job's pod completes then (phase Succeeded).
+    pub succeeded_at: Option<DateTime<Utc>>,
+}
+
+impl Timeline {
+    /// A pod that has been up since `since`.
+    pub fn up_since(since: DateTime<Utc>) -> Timeline {
+        Timeline {
+            running_at: since,
+            ready_at: since,
+            succeeded_at: None,
+        }
+    }
+
+    pub fn lifecycle_at(&self, at: DateTime<Utc>) -> Lifecycle {
+        if at < self.running_at {
+            Lifecycle::Pending
+        } else if self.succeeded_at.is_some_and(|done| done <= at) {
+            Lifecycle::Succeeded
+        } else if at < self.ready_at {
+            Lifecycle::Starting
+        } else {
+            Lifecycle::Ready
+        }
+    }
+}
+
+/// How a new pod's image gets onto its node.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum ImagePull {
+    /// The node has it cached (a restart, a replacement of the same version).
+    Present,
+    /// A new version: pulled from the registry first.
+    Pull,
 }
 
 /// Mean-reverting (Ornstein–Uhlenbeck) log-noise: usage wanders slowly instead of jittering
@@ -126,17 +174,26 @@ pub(crate) struct SimPod {
     /// When the simulator first emitted this pod: fault targets need a history behind them.
     pub first_seen: DateTime<Utc>,
     pub restarts: u32,
-    pub lifecycle: Lifecycle,
+    pub timeline: Timeline,
     /// Last (re)start of the app container: drives warm-up CPU and memory.
     pub app_started_at: DateTime<Utc>,
     /// The app container fails readiness until then (after an in-place restart).
     pub app_unready_until: Option<DateTime<Utc>>,
-    /// Removed after its next row (replaced by a rolling restart).
-    pub terminating: bool,
-    /// No new fault on this pod before then (a quiet gap between two faults).
+    /// Deleted then (replaced by a rollout, evicted, scaled in, or a finished Job's pod cleaned
+    /// up): its row at the first tick at or after then is its last.
+    pub removed_at: Option<DateTime<Utc>>,
+    /// No new fault on this pod before then (a quiet gap after a fault or a liveness restart).
     pub fault_free_from: DateTime<Utc>,
     /// The fault in progress, at most one at a time.
     pub fault: Option<ActiveFault>,
+    /// A benign liveness-probe restart in progress.
+    pub liveness: Option<LivenessRestart>,
+    /// No liveness restart on this pod before then: a second one soon after would be a problem.
+    pub liveness_free_from: DateTime<Utc>,
+    /// The healthy level of this pod's version relative to the workload's profile.
+    pub scale: ProfileScale,
+    /// A container termination reason shown once, in the first row at or after its time.
+    last_termination: Option<(DateTime<Utc>, &'static str)>,
     /// This replica's share of the workload's traffic relative to an even split.
     traffic_share: f64,
     memory_share: f64,
@@ -148,13 +205,13 @@ pub(crate) struct SimPod {
 }
 
 impl SimPod {
-    /// A pod with its identity; `lifecycle` says whether it is new or long running.
+    /// A pod with its identity, first seen at `now`, going through `timeline`.
     pub fn new(
         name: String,
         workload: usize,
         node: String,
         now: DateTime<Utc>,
-        lifecycle: Lifecycle,
+        timeline: Timeline,
         rng: &mut ChaCha8Rng,
     ) -> SimPod {
         SimPod {
@@ -163,12 +220,16 @@ impl SimPod {
             node,
             first_seen: now,
             restarts: 0,
-            lifecycle,
-            app_started_at: now,
+            timeline,
+            app_started_at: timeline.running_at,
             app_unready_until: None,
-            terminating: false,
+            removed_at: None,
             fault_free_from: now,
             fault: None,
+            liveness: None,
+            liveness_free_from: now,
+            scale: ProfileScale::default(),
+            last_termination: None,
             traffic_share: rng.random_range(0.92..1.08),
             memory_share: rng.random_range(0.95..1.05),
             gc_offset_secs: rng.random_range(0.0..3600.0),
@@ -178,8 +239,89 @@ impl SimPod {
         }
     }
 
+    /// A new pod of `workload` created at `at` on `node`, with the path and events a kubelet
+    /// gives it: Scheduled, (Pulling,) Pulled, Created, Started, then Ready after its readiness
+    /// probe passes (a Job's pod, without a readiness probe, is ready once running and
+    /// completes after `job_run`). The image is the workload's current version.
+    #[allow(clippy::too_many_arguments)]
+    pub fn spawn(
+        name: String,
+        workload_index: usize,
+        workload: &Workload,
+        node: String,
+        at: DateTime<Utc>,
+        pull: ImagePull,
+        job_run: Option<TimeDelta>,
+        rng: &mut ChaCha8Rng,
+    ) -> SimPod {
+        let image = workload.image(workload.image_version);
+        let scheduling = millis(rng.random_range(3_000..9_000));
+        let (pull_ms, pulled_message) = match pull {
+            ImagePull::Present => (
+                0,
+                format!("Container image \"{image}\" already present on machine"),
+            ),
+            ImagePull::Pull => {
+                let ms = rng.random_range(1_000..6_000);
+                let message = format!(
+                    "Successfully pulled image \"{image}\" in {:.3}s",
+                    ms as f64 / 1000.0
+                );
+                (ms, message)
+            }
+        };
+        let running_at = at + scheduling + millis(pull_ms);
+        let ready_at = match job_run {
+            Some(_) => running_at,
+            None => running_at + millis(rng.random_range(10_000..30_000)),
+        };
+        let timeline = Timeline {
+            running_at,
+            ready_at,
+            succeeded_at: job_run.map(|run| running_at + run),
+        };
+        let mut pod = SimPod::new(name, workload_index, node, at, timeline, rng);
+        pod.scale = workload.template_scale;
+        let assigned = format!(
+            "Successfully assigned {}/{} to {}",
+            workload.namespace, pod.name, pod.node
+        );
+        pod.record_event(at, PodEvent::normal("Scheduled", assigned));
+        if pull == ImagePull::Pull {
+            let pulling_at = at + millis(rng.random_range(300..1_000));
+            pod.record_event(
+                pulling_at,
+                PodEvent::normal("Pulling", format!("Pulling image \"{image}\"")),
+            );
+        }
+        pod.record_event(
+            running_at - millis(500),
+            PodEvent::normal("Pulled", pulled_message),
+        );
+        pod.record_kubelet_start(running_at);
+        pod
+    }
+
+    /// The kubelet's Created and Started events of the app container starting at `at`.
+    pub fn record_kubelet_start(&mut self, at: DateTime<Utc>) {
+        self.record_event(
+            at - millis(200),
+            PodEvent::normal("Created", format!("Created container {APP_CONTAINER}")),
+        );
+        self.record_event(
+            at,
+            PodEvent::normal("Started", format!("Started container {APP_CONTAINER}")),
+        );
+    }
+
     pub fn record_event(&mut self, at: DateTime<Utc>, event: PodEvent) {
         self.events.push((at, event));
+    }
+
+    /// Shows `reason` (a container termination: `Error`, `OOMKilled`) once, in the first row
+    /// at or after `at`, as a collector sees it in the interval the restart count went up.
+    pub fn note_termination(&mut self, at: DateTime<Utc>, reason: &'static str) {
+        self.last_termination = Some((at, reason));
     }
 
     /// The latest event up to `now`; older ones of the same interval are superseded.
@@ -195,47 +337,40 @@ impl SimPod {
         latest
     }
 
-    /// Moves the pod's own clock to `now`: noise and the Pending → Starting → Ready path.
-    pub fn advance(
-        &mut self,
-        now: DateTime<Utc>,
-        dt_secs: f64,
-        workload: &Workload,
-        rng: &mut ChaCha8Rng,
-    ) {
+    pub fn lifecycle_at(&self, at: DateTime<Utc>) -> Lifecycle {
+        self.timeline.lifecycle_at(at)
+    }
+
+    /// Not yet deleted at `at`.
+    pub fn alive_at(&self, at: DateTime<Utc>) -> bool {
+        self.removed_at.is_none_or(|removed| removed > at)
+    }
+
+    pub fn fault_active_at(&self, at: DateTime<Utc>) -> bool {
+        self.fault.as_ref().is_some_and(|f| f.active_at(at))
+    }
+
+    pub fn liveness_active_at(&self, at: DateTime<Utc>) -> bool {
+        self.liveness.as_ref().is_some_and(|l| l.active_at(at))
+    }
+
+    /// Alive, Ready and healthy at `at`, with nothing in progress: safe to replace, evict or
+    /// disturb without blurring a fault label or another benign event.
+    pub fn is_settled_at(&self, at: DateTime<Utc>) -> bool {
+        self.alive_at(at)
+            && self.lifecycle_at(at) == Lifecycle::Ready
+            && !self.fault_active_at(at)
+            && !self.liveness_active_at(at)
+            && self.app_unready_until.is_none_or(|until| until <= at)
+    }
+
+    /// Moves the pod's noise to `now`.
+    pub fn advance(&mut self, now: DateTime<Utc>, dt_secs: f64, rng: &mut ChaCha8Rng) {
         self.noise.cpu.advance(dt_secs, 0.06, rng);
         self.noise.network.advance(dt_secs, 0.06, rng);
         self.noise.memory.advance(dt_secs, 0.015, rng);
         self.noise.fs_read.advance(dt_secs, 0.12, rng);
         self.noise.fs_write.advance(dt_secs, 0.12, rng);
-        // A loop, so one long step can pass through several states.
-        loop {
-            match self.lifecycle {
-                Lifecycle::Pending { running_at } if running_at <= now => {
-                    let image = workload.image(workload.image_version);
-                    self.record_event(
-                        running_at - TimeDelta::milliseconds(500),
-                        PodEvent::normal(
-                            "Pulled",
-                            format!("Container image \"{image}\" already present on machine"),
-                        ),
-                    );
-                    self.record_event(
-                        running_at,
-                        PodEvent::normal("Started", format!("Started container {APP_CONTAINER}")),
-                    );
-                    self.app_started_at = running_at;
-                    let ready_after = rng.random_range(10_000..30_000);
-                    self.lifecycle = Lifecycle::Starting {
-                        ready_at: running_at + TimeDelta::milliseconds(ready_after),
-                    };
-                }
-                Lifecycle::Starting { ready_at } if ready_at <= now => {
-                    self.lifecycle = Lifecycle::Ready;
-                }
-                _ => break,
-            }
-        }
         if self.app_unready_until.is_some_and(|until| until <= now) {
             self.app_unready_until = None;
         }
@@ -243,11 +378,12 @@ impl SimPod {
 
     /// Whether the pod is Ready and receives its share of traffic.
     pub fn is_serving(&self, now: DateTime<Utc>) -> bool {
-        self.lifecycle == Lifecycle::Ready
+        self.lifecycle_at(now) == Lifecycle::Ready
             && self.app_unready_until.is_none_or(|until| until <= now)
     }
 
-    /// Usage and status of a healthy pod at load factor `load`.
+    /// Usage and status of a healthy pod at load factor `load` (its share of the workload's
+    /// load; a Job's pod ignores it and runs its burst).
     pub fn healthy_sample(
         &self,
         workload: &Workload,
@@ -255,16 +391,36 @@ impl SimPod {
         now: DateTime<Utc>,
         rng: &mut ChaCha8Rng,
     ) -> Sample {
-        if let Lifecycle::Pending { .. } = self.lifecycle {
+        match self.lifecycle_at(now) {
+            Lifecycle::Pending => {
+                return Sample {
+                    phase: PodPhase::Pending,
+                    reason: Some("ContainerCreating".to_string()),
+                    ready_containers: 0,
+                    usage: None,
+                }
+            }
+            Lifecycle::Succeeded => {
+                // cAdvisor drops an exited container's series: nothing is measured.
+                return Sample {
+                    phase: PodPhase::Succeeded,
+                    reason: Some("Completed".to_string()),
+                    ready_containers: 0,
+                    usage: None,
+                };
+            }
+            Lifecycle::Starting | Lifecycle::Ready => {}
+        }
+        if workload.kind == WorkloadKind::CronJob {
             return Sample {
-                phase: PodPhase::Pending,
-                reason: Some("ContainerCreating".to_string()),
-                ready_containers: 0,
-                usage: None,
+                phase: PodPhase::Running,
+                reason: None,
+                ready_containers: workload.containers,
+                usage: Some(self.job_usage(workload, now, rng)),
             };
         }
         let serving = self.is_serving(now);
-        let ready_containers = match self.lifecycle {
+        let ready_containers = match self.lifecycle_at(now) {
             Lifecycle::Ready if serving => workload.containers,
             Lifecycle::Ready => workload.containers - 1,
             _ => 0,
@@ -282,6 +438,7 @@ impl SimPod {
         };
 
         let cpu_millicores = workload.cpu_millicores
+            * self.scale.cpu
             * self.traffic_share
             * busy
             * startup_cpu
@@ -293,13 +450,14 @@ impl SimPod {
             1.0 - gc.drop_fraction * (1.0 - cycle_position)
         });
         let memory_bytes = workload.memory_bytes
+            * self.scale.memory
             * self.memory_share
             * gc_level
             * (1.0 + 0.15 * (load - 1.0))
             * warmup_memory
             * self.noise.memory.value.exp()
             * white(0.005);
-        let network = self.noise.network.value.exp();
+        let network = self.noise.network.value.exp() * self.scale.network;
         let net_rx_bytes_per_s =
             workload.net_rx_bytes_per_s * self.traffic_share * traffic * network * white(0.04);
         let net_tx_bytes_per_s =
@@ -339,13 +497,62 @@ impl SimPod {
         }
     }
 
+    /// A CronJob run: CPU busy throughout, memory filling as it loads its input, input read
+    /// (network, disk) early and results written (network, disk) late.
+    fn job_usage(&self, workload: &Workload, now: DateTime<Utc>, rng: &mut ChaCha8Rng) -> Usage {
+        let ran = (now - self.timeline.running_at).as_seconds_f64().max(0.0);
+        let run = self
+            .timeline
+            .succeeded_at
+            .map_or(60.0, |done| {
+                (done - self.timeline.running_at).as_seconds_f64()
+            })
+            .max(1.0);
+        let progress = (ran / run).clamp(0.0, 1.0);
+        let reading = 1.0 - 0.8 * smoothstep((progress - 0.55) / 0.25);
+        let writing = 0.2 + 0.8 * smoothstep((progress - 0.5) / 0.25);
+        let mut white = |spread: f64| -> f64 {
+            let z: f64 = StandardNormal.sample(rng);
+            (spread * z).exp()
+        };
+        let ramp = smoothstep(ran / 8.0).max(0.05);
+        Usage {
+            cpu_millicores: workload.cpu_millicores
+                * ramp
+                * self.noise.cpu.value.exp()
+                * white(0.08),
+            memory_bytes: workload.memory_bytes
+                * (0.3 + 0.7 * smoothstep(progress * 2.5))
+                * self.noise.memory.value.exp()
+                * white(0.01),
+            net_rx_bytes_per_s: workload.net_rx_bytes_per_s * ramp * reading * white(0.1),
+            net_tx_bytes_per_s: workload.net_tx_bytes_per_s * ramp * writing * white(0.1),
+            net_rx_errors_per_s: 0.0,
+            net_tx_errors_per_s: 0.0,
+            fs_read_bytes_per_s: workload
+                .fs
+                .as_ref()
+                .map(|fs| fs.read_bytes_per_s * ramp * reading * white(0.15)),
+            fs_write_bytes_per_s: workload
+                .fs
+                .as_ref()
+                .map(|fs| fs.write_bytes_per_s * ramp * writing * white(0.15)),
+        }
+    }
+
     /// Renders `sample` as the pod's row for `now`, rounded, with the latest event.
     pub fn render(
         &mut self,
         workload: &Workload,
         now: DateTime<Utc>,
-        sample: Sample,
+        mut sample: Sample,
     ) -> PodMetricsRow {
+        if let Some((at, reason)) = self.last_termination {
+            if at <= now {
+                self.last_termination = None;
+                sample.reason.get_or_insert_with(|| reason.to_string());
+            }
+        }
         let mut row = PodMetricsRow::empty(now, &workload.namespace, &self.name);
         row.node = self.node.clone();
         row.phase = Some(sample.phase);
@@ -372,6 +579,32 @@ impl SimPod {
         }
         row
     }
+}
+
+impl SimPod {
+    /// Deletes the pod gracefully at `at` (a rollout, an eviction, a scale-in): the kubelet
+    /// stops its container, the row of that interval shows `Killing`, and it is gone after it.
+    pub fn delete(&mut self, at: DateTime<Utc>) {
+        self.removed_at = Some(at);
+        self.record_event(
+            at,
+            PodEvent::normal("Killing", format!("Stopping container {APP_CONTAINER}")),
+        );
+    }
+}
+
+/// Adds `pod` after the last pod of its workload, so rows stay grouped by workload.
+pub(crate) fn insert_grouped(pods: &mut Vec<SimPod>, pod: SimPod) {
+    let position = pods
+        .iter()
+        .rposition(|p| p.workload == pod.workload)
+        .map_or(pods.len(), |last| last + 1);
+    pods.insert(position, pod);
+}
+
+/// A span of whole milliseconds.
+pub(crate) fn millis(ms: i64) -> TimeDelta {
+    TimeDelta::milliseconds(ms)
 }
 
 /// Rounds to `1/per_unit` (10.0: one decimal), never negative, NaN or infinite.
@@ -409,7 +642,7 @@ mod tests {
             0,
             "node-1".into(),
             now,
-            Lifecycle::Ready,
+            Timeline::up_since(now),
             &mut rng,
         );
         pod.record_event(

@@ -3,6 +3,11 @@
 //! A workload fixes what its replicas look like when healthy: base CPU, memory, network and disk
 //! rates, limits, container count, whether memory follows a JVM-like GC sawtooth. Pods add only a
 //! small share bias and noise on top, so peer replicas look alike.
+//!
+//! A rolling update may ship a version whose healthy level differs: the workload's current pod
+//! template then carries a [`ProfileScale`] that every new replica copies, so the workload's
+//! normal moves for good once the rollout is over. CronJobs (see `cronjob.rs`) are workloads too,
+//! whose profile is the level of their burst.
 
 use rand::seq::SliceRandom;
 use rand::Rng;
@@ -84,11 +89,41 @@ pub(crate) struct FsProfile {
     pub write_bytes_per_s: f64,
 }
 
-/// One Deployment and its healthy resource profile.
+/// How a version's healthy usage compares with the workload's original profile (1.0: the same).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ProfileScale {
+    pub cpu: f64,
+    pub memory: f64,
+    pub network: f64,
+}
+
+impl Default for ProfileScale {
+    fn default() -> Self {
+        ProfileScale {
+            cpu: 1.0,
+            memory: 1.0,
+            network: 1.0,
+        }
+    }
+}
+
+/// What controller owns the workload's pods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WorkloadKind {
+    /// Long-running peer replicas behind a Service.
+    Deployment,
+    /// One short-lived pod per scheduled run.
+    CronJob,
+}
+
+/// One Deployment (or CronJob) and its healthy resource profile.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Workload {
     pub namespace: String,
     pub name: String,
+    pub kind: WorkloadKind,
+    /// Replicas of the Deployment as built; its total load is that many replicas' worth, shared
+    /// by whichever replicas serve (an autoscaler adds some for a while).
     pub replicas: usize,
     pub containers: u32,
     /// Mean CPU of one replica at load factor 1.
@@ -108,6 +143,10 @@ pub(crate) struct Workload {
     pub image_version: u32,
     /// Hash of the current ReplicaSet, the middle part of pod names.
     pub replica_set_hash: String,
+    /// Healthy level of the current version relative to the profile above; new replicas copy it.
+    pub template_scale: ProfileScale,
+    /// Share of the load missing on weekends (0: none).
+    pub weekend_dip: f64,
 }
 
 impl Workload {
@@ -125,10 +164,23 @@ impl Workload {
         )
     }
 
-    /// How many times its peak working set fits under the memory limit (infinite without one).
-    pub fn memory_headroom(&self) -> f64 {
-        self.memory_limit_bytes
-            .map_or(f64::INFINITY, |limit| limit / self.memory_bytes)
+    /// How many times its peak working set fits under the memory limit (infinite without one),
+    /// for a replica of a version whose memory is `memory_scale` times the profile's.
+    pub fn memory_headroom(&self, memory_scale: f64) -> f64 {
+        self.memory_limit_bytes.map_or(f64::INFINITY, |limit| {
+            limit / (self.memory_bytes * memory_scale)
+        })
+    }
+
+    /// The largest CPU and memory scales a version may have while the benign peak (daily peak
+    /// during a 2x load swell, see [`draw_workload`]) stays as far under the limits as it was
+    /// built: only a fault may come near a limit.
+    pub fn max_version_scale(&self) -> (f64, f64) {
+        let cpu = self.cpu_limit_millicores.map_or(f64::INFINITY, |limit| {
+            limit / (self.cpu_millicores * (1.0 + self.daily_amplitude) * 2.0 * 1.3)
+        });
+        let memory = self.memory_headroom(1.0) / (1.05 * 1.3 * 1.3);
+        (cpu, memory)
     }
 }
 
@@ -200,6 +252,7 @@ fn draw_workload(rng: &mut ChaCha8Rng, namespace: &str, name: String, replicas: 
     Workload {
         namespace: namespace.to_string(),
         name,
+        kind: WorkloadKind::Deployment,
         replicas,
         containers,
         cpu_millicores,
@@ -213,6 +266,8 @@ fn draw_workload(rng: &mut ChaCha8Rng, namespace: &str, name: String, replicas: 
         daily_amplitude,
         image_version: rng.random_range(3..40),
         replica_set_hash,
+        template_scale: ProfileScale::default(),
+        weekend_dip: 0.0,
     }
 }
 
