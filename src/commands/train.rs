@@ -212,8 +212,8 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
 }
 
 /// The decades of the statistical detector's evidence (see
-/// [`StatisticalEnsemble::score_with_evidence`]) at every healthy sample of a file's pods:
-/// outside labelled fault windows and the margin after them.
+/// [`StatisticalEnsemble::score_detailed`]) at every healthy sample of a file's pods: outside
+/// labelled fault windows and the margin after them.
 fn healthy_evidence(
     rows: &[crate::metrics_row::PodMetricsRow],
     faults: &[FaultWindow],
@@ -224,8 +224,9 @@ fn healthy_evidence(
     let mut statistics = StatisticalEnsemble::new(StatisticalSettings::default());
     let mut out = Vec::new();
     for tick in ticks(rows) {
-        let scored = statistics.score_with_evidence(&features.tick(tick)?);
-        for (score, decades) in scored {
+        let scored = statistics.score_detailed(&features.tick(tick)?);
+        for verdict in scored {
+            let (score, decades) = (verdict.score, verdict.decades);
             let faulty = faults.iter().any(|w| {
                 w.namespace == score.namespace
                     && w.pod == score.pod

@@ -169,7 +169,7 @@ fn combine(stat: PodScore, lstm: PodScore, alert_threshold: f64) -> PodScore {
         out.evidence.extend(stat.evidence);
         out
     };
-    out.anomaly_probability = round4(p);
+    out.anomaly_probability = p;
     out.is_anomaly = p >= alert_threshold;
     out.severity = out.severity.max(severity(p, out.is_anomaly));
     out
@@ -288,7 +288,7 @@ impl AnomalyScorer for LstmScorer {
             .collect();
         let surprises = self.forecaster.step(&batch);
         let statistical = match self.mode {
-            LstmMode::Ensemble => Some(self.statistics.score(features)),
+            LstmMode::Ensemble => Some(self.statistics.score_detailed(features)),
             LstmMode::Alone => None,
         };
         let mut stepped = stepping.iter().zip(&inputs).zip(&surprises).peekable();
@@ -333,7 +333,15 @@ impl AnomalyScorer for LstmScorer {
             Some(stats) => stats
                 .into_iter()
                 .zip(lstm)
-                .map(|(stat, lstm)| combine(stat, lstm, self.alert_threshold))
+                .map(|(stat, lstm)| {
+                    // A state that explains the metrics (a restart, a not-ready spell) explains
+                    // the forecast misses too: the statistics and the rules speak alone.
+                    if stat.explained_by_state {
+                        stat.score
+                    } else {
+                        combine(stat.score, lstm, self.alert_threshold)
+                    }
+                })
                 .collect(),
         }
     }

@@ -101,6 +101,8 @@ pub struct PodScore {
     pub pod: String,
     pub node: String,
     pub workload: String,
+    /// Kept at full precision (the benchmark adapter ranks by it); written with 4 decimals.
+    #[serde(serialize_with = "four_decimals")]
     pub anomaly_probability: f64,
     pub is_anomaly: bool,
     pub anomaly_type: Option<AnomalyType>,
@@ -114,7 +116,7 @@ pub struct PodScore {
 }
 
 impl PodScore {
-    /// The verdict on the pod of `f` at its timestamp; the probability is rounded to 4 places.
+    /// The verdict on the pod of `f` at its timestamp.
     /// A row that measured nothing gets [`PodScore::unknown`] whatever the scorer made of it.
     pub fn of(
         f: &crate::features::FeatureRow,
@@ -133,7 +135,7 @@ impl PodScore {
             pod: f.key.pod.clone(),
             node: f.node.clone(),
             workload: f.workload.clone(),
-            anomaly_probability: super::statistical::round4(probability),
+            anomaly_probability: probability,
             is_anomaly,
             anomaly_type: (probability > 0.0).then_some(kind),
             severity,
@@ -170,6 +172,11 @@ impl PodScore {
     pub fn is_unknown(&self) -> bool {
         self.status == PodStatus::Unknown
     }
+}
+
+/// A probability as people read it: 4 decimals.
+fn four_decimals<S: serde::Serializer>(p: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(super::statistical::round4(*p))
 }
 
 #[cfg(test)]

@@ -25,7 +25,14 @@
 //!    the alert threshold; repeated or sustained states as alarms, anchored on the
 //!    kubernetes-mixin alerts. A steady memory climb that will reach the limit soon is one more
 //!    rule.
-//! 5. The pod's probability is the largest; its type comes from a paging rule when one fires
+//! 5. **A state explains its metrics.** While a pod restarts, is not ready or not running, or
+//!    fails a probe, its traffic and CPU move because of that state (a liveness-probe restart
+//!    empties its endpoints for half a minute). Its signals are then neither judged nor
+//!    learned from ([`FeatureRow::explained_by_state`]): whether the state pages is the rules'
+//!    call (a repeated restart, a sustained not-ready spell), and the signals resume against
+//!    the pod's normal from before it. A memory climb before an OOM kill is seen before the
+//!    state changes.
+//! 6. The pod's probability is the largest; its type comes from a paging rule when one fires
 //!    (a reported state names the fault better than the metrics it moves), else from what gave
 //!    the probability.
 
@@ -143,21 +150,26 @@ impl StatisticalEnsemble {
         self
     }
 
-    /// Scores one tick and says, per pod, the decades of its signals' evidence (`−log10 u`,
-    /// before calibration; `None` where no signal judged): what calibration is fitted on.
-    pub fn score_with_evidence(&mut self, features: &[FeatureRow]) -> Vec<(PodScore, Option<f64>)> {
+    /// Scores one tick with the details an ensemble or a calibration needs.
+    pub fn score_detailed(&mut self, features: &[FeatureRow]) -> Vec<StatisticalVerdict> {
         features.iter().map(|f| self.score_one(f)).collect()
     }
 
-    fn score_one(&mut self, f: &FeatureRow) -> (PodScore, Option<f64>) {
+    fn score_one(&mut self, f: &FeatureRow) -> StatisticalVerdict {
         let s = &self.settings;
         let state = match self.pods.get_mut(&f.key) {
             Some(state) => state,
             None => self.pods.entry(f.key.clone()).or_default(),
         };
         if !f.measured {
-            return (PodScore::unknown(f), None);
+            return StatisticalVerdict {
+                score: PodScore::unknown(f),
+                decades: None,
+                explained_by_state: false,
+            };
         }
+        // 5: a state that explains the metrics: the features judged no signal.
+        let explained_by_state = f.explained_by_state;
         let mut evidence = Vec::new();
         let mut candidates: Vec<Candidate> = Vec::new();
 
@@ -245,11 +257,24 @@ impl StatisticalEnsemble {
         } else {
             Severity::Warning
         };
-        (
-            PodScore::of(f, p, is_anomaly, kind, severity, evidence),
+        StatisticalVerdict {
+            score: PodScore::of(f, p, is_anomaly, kind, severity, evidence),
             decades,
-        )
+            explained_by_state,
+        }
     }
+}
+
+/// The statistical verdict on a pod with what an ensemble or a calibration needs besides.
+#[derive(Debug, Clone)]
+pub struct StatisticalVerdict {
+    pub score: PodScore,
+    /// The decades of the signals' evidence (`−log10 u`, before calibration; `None` where no
+    /// signal judged): what calibration is fitted on.
+    pub decades: Option<f64>,
+    /// Whether a state the pod is (or just was) in explains its metrics (module docs, 5): a
+    /// model reading the same metrics must not page on them either.
+    pub explained_by_state: bool,
 }
 
 impl AnomalyScorer for StatisticalEnsemble {
@@ -258,7 +283,7 @@ impl AnomalyScorer for StatisticalEnsemble {
     }
 
     fn score(&mut self, features: &[FeatureRow]) -> Vec<PodScore> {
-        features.iter().map(|f| self.score_one(f).0).collect()
+        features.iter().map(|f| self.score_one(f).score).collect()
     }
 
     fn forget(&mut self, pods: &[PodKey]) {

@@ -44,6 +44,11 @@ pub struct FeatureRow {
     pub memory_trend: Option<MemoryTrend>,
     /// Whether at least one sibling replica was measured in the same tick.
     pub has_peers: bool,
+    /// Whether the pod is in a state that moves its metrics by itself (it restarted, is not
+    /// running or not fully ready, a container waits or terminated with a reason, or a probe
+    /// just failed): its signals were then neither judged nor learned from, and the state's
+    /// rules speak for it.
+    pub explained_by_state: bool,
     /// Whether anything at all was observed of the pod in this row (usage, phase, readiness,
     /// a reason). A row with nothing measured leaves the pod's state unknown: a source outage
     /// is not a recovery.

@@ -66,10 +66,12 @@ impl FeatureBuilder {
                 (Some(before), Some(now)) => Some(now.saturating_sub(before)),
                 _ => None,
             };
-            // A row with nothing measured is a gap: the pod's state is left as it was.
+            // A row with nothing measured is a gap: the pod's state is left as it was. A row
+            // whose metrics a reported state explains is not judged by the signals either.
             let tick = stream.cadence.tick(seconds, settings.reference_step);
+            let explained_by_state = state_moves_metrics(row, restart_delta);
             let mut readings = [None; SIGNAL_COUNT];
-            if measured {
+            if measured && !explained_by_state {
                 for s in SIGNALS {
                     let v = values[s.index()];
                     if v.is_finite() {
@@ -112,6 +114,7 @@ impl FeatureBuilder {
                 memory_utilisation: utilisation(row.memory_bytes, row.memory_limit_bytes),
                 memory_trend,
                 has_peers,
+                explained_by_state,
                 measured,
             });
         }
@@ -167,6 +170,21 @@ fn remember(stream: &mut PodStream, row: &PodMetricsRow) {
     if row.restarts.is_some() {
         stream.last_restarts = row.restarts;
     }
+}
+
+/// Whether the pod is in a state that moves its metrics by itself: it restarted, is not
+/// running, not fully ready, a container waits or terminated with a reason, or a probe just
+/// failed (`Unhealthy`: a hung process the kubelet is about to restart) or the kubelet is
+/// killing or backing off a container.
+fn state_moves_metrics(row: &PodMetricsRow, restart_delta: Option<u32>) -> bool {
+    restart_delta.is_some_and(|d| d > 0)
+        || matches!(
+            row.event_reason.as_deref(),
+            Some("Unhealthy" | "Killing" | "BackOff")
+        )
+        || row.phase.is_some_and(|p| p != PodPhase::Running)
+        || row.reason.is_some()
+        || matches!((row.ready_containers, row.total_containers), (Some(r), Some(t)) if r < t)
 }
 
 /// Whether the row observed anything of the pod.

@@ -89,8 +89,15 @@ impl Likelihood {
         } else {
             let w = prior.weight / (prior.weight + seen);
             let mean = w * prior.mean + (1.0 - w) * self.mean;
-            let var = w * (prior.spread * prior.spread + (prior.mean - mean).powi(2))
-                + (1.0 - w) * (self.var + (self.mean - mean).powi(2));
+            // The prior only adds caution: the gap between its mean and the stream's widens
+            // the spread when the stream is more surprised than the prior expects, not when it
+            // is quieter (a signal that is always zero must not look noisy for it).
+            let between = if self.mean > prior.mean {
+                w * (prior.mean - mean).powi(2) + (1.0 - w) * (self.mean - mean).powi(2)
+            } else {
+                0.0
+            };
+            let var = w * prior.spread * prior.spread + (1.0 - w) * self.var + between;
             (mean, var)
         };
         let sd = var.max(0.0).sqrt().max(MIN_SPREAD);
