@@ -37,7 +37,7 @@
 //!    the probability.
 
 use super::anomaly_type::{AnomalyType, Severity};
-use super::kube_state::{KubeStateSettings, PodStateSample, PodStateTracker};
+use super::kube_state::{anchor, KubeStateSettings, PodStateSample, PodStateTracker};
 use super::pod_score::{Evidence, PodScore};
 use super::AnomalyScorer;
 use crate::features::{FeatureRow, PodKey, Signal, SIGNALS};
@@ -221,8 +221,16 @@ impl StatisticalEnsemble {
             {
                 kind = AnomalyType::MemoryLeak;
             }
+            // Usage at a limit is a metric too: as evidence it does not name the fault over
+            // the signals (a level shift can touch 90% of the CPU limit).
+            let usage = matches!(
+                finding.anchor,
+                anchor::CPU_THROTTLING_HIGH | anchor::KUBE_QUOTA_ALMOST_FULL
+            );
             let source = if finding.pages {
                 Source::Page
+            } else if usage {
+                Source::Signals
             } else {
                 Source::Evidence
             };

@@ -267,13 +267,16 @@ mod tests {
             "{:?}",
             last[0].readings[0]
         );
-        let f = fb.tick(&[row(&at(605), pod, 500.0, 2, 1)]).unwrap();
-        assert_eq!(f[0].restart_delta, Some(2));
+        let f = fb.tick(&[row(&at(605), pod, 500.0, 0, 1)]).unwrap();
         assert_eq!(f[0].cpu_utilisation, Some(0.5));
         assert_eq!(f[0].workload, "web");
         assert!(f[0].z(Signal::Cpu) > 10.0, "{:?}", f[0].readings[0]);
         assert!((f[0].observed_for - 605.0).abs() < 1e-9);
         assert!(!f[0].has_peers);
+        // Two restarts: the state explains the metrics, the signals do not judge them.
+        let f = fb.tick(&[row(&at(610), pod, 20.0, 2, 1)]).unwrap();
+        assert_eq!(f[0].restart_delta, Some(2));
+        assert!(f[0].explained_by_state && f[0].readings.iter().all(Option::is_none));
         let gone = fb.evict("2026-01-01T00:20:00Z".parse().unwrap());
         assert_eq!(gone.len(), 1);
     }

@@ -259,8 +259,13 @@ mod tests {
         values[2500] = 120.0;
         let t = tails(&values, 300.0);
         let calm = t[600..2500].iter().cloned().fold(1.0, f64::min);
-        assert!(calm > 1e-6, "calm data reached {calm}");
-        assert!(t[2500] < 1e-8, "spike: {}", t[2500]);
+        // Raw tails are not calibrated (the pod layer calibrates them): the spike must stand
+        // out from the calmest stretch by far, whatever the absolute level.
+        assert!(
+            t[2500] < calm * 1e-3,
+            "spike {} against calm {calm}",
+            t[2500]
+        );
     }
 
     #[test]
