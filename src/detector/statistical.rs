@@ -548,6 +548,38 @@ mod tests {
     }
 
     #[test]
+    fn a_single_sample_at_the_cpu_limit_is_evidence_and_a_sustained_one_pages() {
+        let with_limit = |r: &mut PodMetricsRow| r.cpu_limit_millicores = Some(200.0);
+        // One sample at 98% of the limit on one replica, then normal again.
+        let blip = run(CHANGE_AT + 24, |t, pod, r| {
+            with_limit(r);
+            if t == CHANGE_AT && pod == PODS[0] {
+                r.cpu_millicores = Some(196.0);
+            }
+        });
+        let at = &blip[CHANGE_AT as usize][0];
+        assert!(
+            at.evidence.iter().any(|e| e.feature == "cpu_utilisation"),
+            "{at:?}"
+        );
+        assert!(blip.iter().flatten().all(|s| !s.is_anomaly), "a blip does not page");
+        // The same level for 12 minutes pages.
+        let sustained = run(CHANGE_AT + 144, |t, pod, r| {
+            with_limit(r);
+            if t >= CHANGE_AT && pod == PODS[0] {
+                r.cpu_millicores = Some(196.0);
+            }
+        });
+        let first = sustained.iter().position(|tick| tick[0].is_anomaly);
+        let first = first.expect("sustained saturation pages");
+        assert!(first as i64 >= CHANGE_AT, "not before it starts");
+        assert_eq!(
+            sustained[first][0].anomaly_type,
+            Some(AnomalyType::CpuSaturation)
+        );
+    }
+
+    #[test]
     fn a_leak_is_flagged_before_the_oom_kill() {
         let all = run(CHANGE_AT + 150, |t, pod, r| {
             if pod == PODS[0] && t >= CHANGE_AT {
