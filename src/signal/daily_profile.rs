@@ -49,6 +49,18 @@ impl DailyProfile {
         }
     }
 
+    /// How far the expectation moves over half a bin around `seconds`: what an edge of the
+    /// daily shape that comes a quarter of an hour early or late makes a value miss by.
+    pub fn jitter(&self, seconds: f64) -> f64 {
+        let (i, j, _) = neighbours(seconds);
+        let d = (self.bins[j] - self.bins[i]) as f64 / 2.0;
+        if d.is_finite() {
+            d.abs()
+        } else {
+            0.0
+        }
+    }
+
     /// Learns `x` at `seconds`; `days` is the memory of each bin.
     pub fn learn(&mut self, seconds: f64, x: f64, tick: &Tick, days: f64) {
         let (i, j, f) = neighbours(seconds);
@@ -94,5 +106,10 @@ mod tests {
             "interpolated across the step: {edge}"
         );
         assert_eq!(DailyProfile::default().expected(0.0), None);
+        // Half a bin's worth of the step where the shape steps, nothing where it is flat.
+        let jitter = |hour: f64| p.jitter(6.0 * DAY_SECONDS + hour * 3600.0);
+        assert!(jitter(8.0) > 10.0, "{}", jitter(8.0));
+        assert!(jitter(3.0) < 0.5, "{}", jitter(3.0));
+        assert_eq!(DailyProfile::default().jitter(0.0), 0.0);
     }
 }

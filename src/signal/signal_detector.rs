@@ -60,6 +60,9 @@ pub struct SignalReading {
     pub tail: f64,
     /// The source that gave the least tail.
     pub strongest: SourceKind,
+    /// Whether that tail was its record judge's (a value beyond any in a long while) rather
+    /// than its likelihood's (unusual recent surprise).
+    pub record: bool,
     /// `(x − long level) / long spread`, signed: the direction and size of the deviation.
     pub z: f64,
     /// The long-run level and spread before this sample (the stream's normal).
@@ -154,6 +157,13 @@ impl SignalDetector {
         };
         self.observed = (self.observed + tick.elapsed as f32).min(warm_for);
         let normal = self.normal(s);
+        // The spreads the surprises are measured in (what a record deviation is read against).
+        let spreads = [
+            self.short.spread(cx.floor),
+            self.long.spread(cx.floor),
+            1.0,
+            self.seasonal.as_ref().map_or(1.0, |x| x.spread(cx.floor)),
+        ];
         let surprises = [
             self.short.observe(obs, &cx),
             self.long.observe(obs, &cx),
@@ -171,11 +181,12 @@ impl SignalDetector {
             tick.samples_in(s.likelihood_prior),
             s.likelihood_cap,
         );
-        let mut least = (f64::INFINITY, SourceKind::ShortZ);
+        let mut least = (f64::INFINITY, SourceKind::ShortZ, false);
         let mut tails = 0usize;
-        for ((kind, surprise), judges) in SourceKind::ALL
+        for (((kind, surprise), spread), judges) in SourceKind::ALL
             .into_iter()
             .zip(surprises)
+            .zip(spreads)
             .zip(&mut self.judges)
         {
             let Some(surprise) = surprise.filter(|v| v.is_finite()) else {
@@ -192,6 +203,7 @@ impl SignalDetector {
             let record = if kind.judged_by_records() {
                 judges.record.observe(
                     surprise,
+                    spread,
                     tick,
                     s.record_history,
                     s.record_learning,
@@ -201,10 +213,20 @@ impl SignalDetector {
             } else {
                 None
             };
-            for tail in [Some(likelihood), record].into_iter().flatten() {
+            // A source still settling teaches its judges but is not judged yet.
+            let judging = kind != SourceKind::Seasonal
+                || self
+                    .seasonal
+                    .as_ref()
+                    .is_some_and(|x| x.judging(obs.seconds));
+            if !judging {
+                continue;
+            }
+            let judged = [(Some(likelihood), false), (record, true)];
+            for (tail, is_record) in judged.into_iter().filter_map(|(t, r)| Some((t?, r))) {
                 tails += 1;
                 if tail < least.0 {
-                    least = (tail, kind);
+                    least = (tail, kind, is_record);
                 }
             }
         }
@@ -215,6 +237,7 @@ impl SignalDetector {
         Some(SignalReading {
             tail: (least.0 * tails as f64).clamp(LEAST_TAIL, 1.0),
             strongest: least.1,
+            record: least.2,
             z: (obs.value - level) / spread,
             level,
             spread,
@@ -266,6 +289,47 @@ mod tests {
             "spike {} against calm {calm}",
             t[2500]
         );
+    }
+
+    #[test]
+    fn a_daily_edge_is_not_an_alarm_on_the_first_day_the_profile_is_judged() {
+        // A noisy square wave, high from 09:00 to 18:00, sampled every 5 minutes for 6 days.
+        let mut values = noisy(288 * 6, 0.0, 2.0, 9);
+        for (i, v) in values.iter_mut().enumerate() {
+            let hour = (i % 288) as f64 / 12.0;
+            if (9.0..18.0).contains(&hour) {
+                *v += 60.0;
+            }
+        }
+        let t = tails(&values, 300.0);
+        // From day 2 on (the first day's edges are new to every source).
+        let least = t[288 * 2..].iter().cloned().fold(1.0, f64::min);
+        assert!(least > 1e-5, "a usual daily edge reached {least}");
+    }
+
+    #[test]
+    fn a_small_miss_at_a_quiet_time_of_a_sharp_daily_shape_is_found() {
+        // A clean square wave, high from 09:00 to 18:00, every 5 minutes for 6 days; on day 5 at
+        // 03:00 the value is 3 above the usual 20 (a twentieth of the daily swing) for an hour.
+        let mut values: Vec<f64> = (0..288 * 6)
+            .map(|i| {
+                let hour = (i % 288) as f64 / 12.0;
+                if (9.0..18.0).contains(&hour) {
+                    80.0
+                } else {
+                    20.0
+                }
+            })
+            .collect();
+        let at = 288 * 5 + 36;
+        for v in &mut values[at..at + 12] {
+            *v += 3.0;
+        }
+        let t = tails(&values, 300.0);
+        let before = t[288 * 2..at].iter().cloned().fold(1.0, f64::min);
+        assert!(before > 1e-5, "the usual days reached {before}");
+        let found = t[at..at + 12].iter().cloned().fold(1.0, f64::min);
+        assert!(found < 1e-6, "the miss reached only {found}");
     }
 
     #[test]

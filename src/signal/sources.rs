@@ -6,7 +6,9 @@
 //! - [`LevelShift`]: how far has the recent level moved from the long-run one? Slow to rise,
 //!   but it stays up while a shifted level lasts and ignores isolated spikes.
 //! - [`Seasonal`]: how far is it from what this time of day usually brings, against the
-//!   usual size of that miss?
+//!   usual size of that miss (and what the profile's resolution explains at a sharp daily
+//!   edge)? It speaks a day before it should be judged
+//!   ([`Seasonal::judging`]): its judges learn a whole day of its misses first.
 
 use super::daily_profile::DailyProfile;
 use super::horizon::Horizon;
@@ -29,6 +31,13 @@ impl PointZ {
             level: RobustLevel::default(),
             horizon,
         }
+    }
+}
+
+impl PointZ {
+    /// The spread the next surprise will be measured in.
+    pub fn spread(&self, floor: f64) -> f64 {
+        self.level.spread(floor)
     }
 }
 
@@ -88,7 +97,8 @@ pub struct Seasonal {
 
 /// Days a profile must have learned before its misses are measured.
 pub const SEASONAL_WARM_DAYS: f64 = 2.0;
-/// Days of misses measured before they are judged (their level and spread settle).
+/// Days of misses measured before they are judged (their level and spread settle, and the
+/// judges learn what a whole day of misses looks like).
 pub const SEASONAL_RESIDUAL_DAYS: f64 = 1.0;
 /// The coarsest cadence with a daily profile: a value per half hour at least.
 pub const SEASONAL_MAX_STEP_SECONDS: f64 = 1800.0;
@@ -102,6 +112,19 @@ impl Seasonal {
             days,
             residual_horizon,
         }
+    }
+}
+
+impl Seasonal {
+    /// Whether the misses have been measured long enough to be judged (before that, their
+    /// surprises only teach the judges).
+    pub fn judging(&self, seconds: f64) -> bool {
+        seconds - self.since >= (SEASONAL_WARM_DAYS + SEASONAL_RESIDUAL_DAYS) * 86_400.0
+    }
+
+    /// The spread the next surprise will be measured in (the usual size of a miss).
+    pub fn spread(&self, floor: f64) -> f64 {
+        self.residuals.spread(floor)
     }
 }
 
@@ -121,19 +144,28 @@ impl SurpriseSource for Seasonal {
         // previous days it replaced was).
         let mut learned = obs.value;
         if let Some(expected) = self.profile.expected(obs.seconds) {
-            let r = obs.value - expected;
+            // The miss, net of what the profile's own resolution explains: half a bin of
+            // timing error on its slope here (`DailyProfile::jitter`). A sharp daily edge that
+            // comes a little early or late then misses by little, and does not teach the misses'
+            // spread that large misses are usual at quiet times of day.
+            let raw = obs.value - expected;
+            let usual = self.residuals.spread(cx.floor);
+            let scale = usual.hypot(self.profile.jitter(obs.seconds));
+            let measured = self.residuals.count() >= MIN_LEVEL_SAMPLES;
+            let r = if measured { raw * usual / scale } else { raw };
             if grown {
-                let settled = obs.seconds - self.since
-                    >= (SEASONAL_WARM_DAYS + SEASONAL_RESIDUAL_DAYS) * 86_400.0;
+                // Spoken from the start of the misses' first day, so that the judges learn a
+                // whole day of them (a daily edge included) before they judge, see `judging`.
                 surprise = self
                     .residuals
                     .z(r, cx.floor, MIN_LEVEL_SAMPLES)
-                    .filter(|_| cx.warm && settled)
+                    .filter(|_| cx.warm)
                     .map(f64::abs);
-                if self.residuals.count() >= MIN_LEVEL_SAMPLES {
-                    let (center, spread) = (self.residuals.mean(), self.residuals.spread(cx.floor));
-                    let reach = HUBER_K * spread;
-                    learned = expected + center + (r - center).clamp(-reach, reach);
+                if measured {
+                    let center = self.residuals.mean();
+                    let reach = HUBER_K * usual;
+                    learned =
+                        expected + (center + (r - center).clamp(-reach, reach)) * scale / usual;
                 }
                 self.residuals
                     .update(r, cx.tick.weight(self.residual_horizon), cx.floor);

@@ -10,7 +10,9 @@
 //!   the judges learn each source's normal range of surprise online and never compare
 //!   sources' raw values.
 //! - `None` while the source is warming up; once it has started it does not return `None`
-//!   again, unless its documentation says when.
+//!   again, unless its documentation says when. A source may speak before its surprises
+//!   should be judged, so that its judges learn them first (the seasonal source's first day
+//!   of misses, [`super::sources::Seasonal::judging`]).
 //! - Deterministic, and **streaming**: its state is a fixed handful of numbers (moments,
 //!   decayed levels, a daily profile), never a window of past values, so a pod with a dozen
 //!   signals costs a few KiB.
