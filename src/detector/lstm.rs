@@ -144,13 +144,21 @@ impl LstmScorer {
     }
 }
 
-/// The ensemble's verdict: the statistics' verdict, raised where the LSTM corroborates it
-/// ([`corroborate`] on the two calibrated rates). The type is the statistical side's when it
-/// sees anything itself (a reported state such as CrashLoopBackOff names the fault better than
-/// a forecast miss), else the LSTM's; evidence from both is listed.
-fn combine(stat: PodScore, lstm: PodScore, alert_threshold: f64) -> PodScore {
+/// The ensemble's verdict: the statistics' verdict, raised where the LSTM corroborates the
+/// signals' evidence (`signals_probability`; [`corroborate`] on the two calibrated rates). The
+/// Kubernetes-state rules' evidence is not corroborated: it pages after the mixin's durations
+/// or not at all (a single restart with a forecast still settling after it is not a page). The
+/// type is the statistical side's when it sees anything itself (a reported state such as
+/// CrashLoopBackOff names the fault better than a forecast miss), else the LSTM's; evidence
+/// from both is listed.
+fn combine(
+    stat: PodScore,
+    signals_probability: f64,
+    lstm: PodScore,
+    alert_threshold: f64,
+) -> PodScore {
     let fused = corroborate(
-        rate_of_probability(stat.anomaly_probability),
+        rate_of_probability(signals_probability),
         rate_of_probability(lstm.anomaly_probability),
     );
     let p = probability_of_rate(fused);
@@ -339,7 +347,12 @@ impl AnomalyScorer for LstmScorer {
                     if stat.explained_by_state {
                         stat.score
                     } else {
-                        combine(stat.score, lstm, self.alert_threshold)
+                        combine(
+                            stat.score,
+                            stat.signals_probability,
+                            lstm,
+                            self.alert_threshold,
+                        )
                     }
                 })
                 .collect(),
@@ -434,14 +447,24 @@ mod tests {
     fn the_lstm_corroborates_the_statistics_and_alone_needs_overwhelming_evidence() {
         let lstm = |p: f64| verdict(p, AnomalyType::TrafficDrop, "net_rx");
         // Statistics see nothing: the LSTM's miss raises the probability, not to an alarm.
-        let alone = combine(verdict(0.2, AnomalyType::LevelShift, "cpu"), lstm(0.9), 0.7);
+        let alone = combine(
+            verdict(0.2, AnomalyType::LevelShift, "cpu"),
+            0.2,
+            lstm(0.9),
+            0.7,
+        );
         assert!(
             !alone.is_anomaly && alone.anomaly_probability < 0.7,
             "{alone:?}"
         );
         // Both see something: together they alarm, the statistics naming the fault, with both
         // sides' evidence.
-        let backed = combine(verdict(0.6, AnomalyType::LevelShift, "cpu"), lstm(0.9), 0.7);
+        let backed = combine(
+            verdict(0.6, AnomalyType::LevelShift, "cpu"),
+            0.6,
+            lstm(0.9),
+            0.7,
+        );
         assert!(
             backed.is_anomaly && backed.anomaly_probability > 0.7,
             "{backed:?}"
@@ -451,6 +474,7 @@ mod tests {
         // The LSTM alone on overwhelming evidence alarms, naming what it missed.
         let lone = combine(
             verdict(0.2, AnomalyType::LevelShift, "cpu"),
+            0.2,
             lstm(0.9999),
             0.7,
         );
@@ -459,7 +483,8 @@ mod tests {
         // Statistics alarm on their own: their type names the fault.
         let both = combine(
             verdict(0.8, AnomalyType::CrashLoop, "restarts"),
-            lstm(0.99),
+            0.0,
+            lstm(0.9999),
             0.7,
         );
         assert!(both.anomaly_probability > 0.8);
@@ -467,10 +492,24 @@ mod tests {
         // A calm LSTM never lowers the statistics.
         let calm = combine(
             verdict(0.8, AnomalyType::CrashLoop, "restarts"),
+            0.0,
             lstm(0.1),
             0.7,
         );
         assert_eq!(calm.anomaly_probability, 0.8);
+        // A rule's evidence (one restart, 0.5) is not corroborated into a page: the LSTM
+        // agreeing with it adds nothing the signals did not see.
+        let restart = combine(
+            verdict(0.5, AnomalyType::ContainerRestart, "restarts"),
+            0.0,
+            lstm(0.9),
+            0.7,
+        );
+        assert!(
+            !restart.is_anomaly && restart.anomaly_probability < 0.7,
+            "{restart:?}"
+        );
+        assert_eq!(restart.anomaly_type, Some(AnomalyType::ContainerRestart));
     }
 
     #[test]

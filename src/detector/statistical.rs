@@ -166,6 +166,7 @@ impl StatisticalEnsemble {
                 score: PodScore::unknown(f),
                 decades: None,
                 explained_by_state: false,
+                signals_probability: 0.0,
             };
         }
         // 5: a state that explains the metrics: the features judged no signal.
@@ -187,6 +188,7 @@ impl StatisticalEnsemble {
             .filter_map(|sig| signal_evidence(f, *sig, s))
             .collect();
         let mut decades = None;
+        let mut signals_probability = 0.0;
         if let Some(strongest) = judged.iter().min_by(|a, b| a.tail.total_cmp(&b.tail)) {
             let u = (strongest.tail * judged.len() as f64).clamp(1e-300, 1.0);
             let surprise = -u.log10();
@@ -196,6 +198,7 @@ impl StatisticalEnsemble {
                 .as_ref()
                 .map_or(u, |c| c.tail_rate(surprise));
             let p = probability_of_rate(rate);
+            signals_probability = p;
             let kind = statistical_type(strongest.signal, strongest.z, recent_rollout, f);
             candidates.push((p, kind, Source::Signals));
         }
@@ -269,6 +272,7 @@ impl StatisticalEnsemble {
             score: PodScore::of(f, p, is_anomaly, kind, severity, evidence),
             decades,
             explained_by_state,
+            signals_probability,
         }
     }
 }
@@ -283,6 +287,10 @@ pub struct StatisticalVerdict {
     /// Whether a state the pod is (or just was) in explains its metrics (module docs, 5): a
     /// model reading the same metrics must not page on them either.
     pub explained_by_state: bool,
+    /// The probability the signals' evidence alone gives (0 where no signal judged): what a
+    /// model reading the same metrics may corroborate. The Kubernetes-state rules' evidence is
+    /// left out: a single restart is evidence, and agreeing with it must not page.
+    pub signals_probability: f64,
 }
 
 impl AnomalyScorer for StatisticalEnsemble {
@@ -562,7 +570,10 @@ mod tests {
             at.evidence.iter().any(|e| e.feature == "cpu_utilisation"),
             "{at:?}"
         );
-        assert!(blip.iter().flatten().all(|s| !s.is_anomaly), "a blip does not page");
+        assert!(
+            blip.iter().flatten().all(|s| !s.is_anomaly),
+            "a blip does not page"
+        );
         // The same level for 12 minutes pages.
         let sustained = run(CHANGE_AT + 144, |t, pod, r| {
             with_limit(r);
