@@ -289,7 +289,7 @@ fn main() {
     for (k, (c, r)) in folds.iter().zip(&reports).enumerate() {
         line(&format!("fold{}", k + 1), c, r);
     }
-    for k in 0..2 {
+    for (k, fold) in folds.iter().enumerate() {
         let other = 1 - k;
         let options = NabOptions {
             thresholds: Some(
@@ -301,8 +301,8 @@ fn main() {
             ),
             ..NabOptions::default()
         };
-        let r = score_corpus_with(&folds[k], &sub(&folds[k]), &options).expect("score");
-        line(&format!("fold{}@thr{}", k + 1, other + 1), &folds[k], &r);
+        let r = score_corpus_with(fold, &sub(fold), &options).expect("score");
+        line(&format!("fold{}@thr{}", k + 1, other + 1), fold, &r);
     }
 
     // Threshold robustness: the mean standard score of one fold over thresholds 0.60..=0.80.
