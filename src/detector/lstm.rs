@@ -157,10 +157,14 @@ fn combine(
     lstm: PodScore,
     alert_threshold: f64,
 ) -> PodScore {
-    let fused = corroborate(
-        rate_of_probability(signals_probability),
-        rate_of_probability(lstm.anomaly_probability),
-    );
+    let signals = rate_of_probability(signals_probability);
+    let fused = corroborate(signals, rate_of_probability(lstm.anomaly_probability));
+    // Nothing added (an LSTM that saw nothing, or had no verdict): the statistics' verdict as
+    // it is. The probability map is flat at rate 1, so mapping back would raise a verdict of
+    // nothing to the map's floor.
+    if fused >= signals {
+        return stat;
+    }
     let p = probability_of_rate(fused);
     if p <= stat.anomaly_probability {
         return stat;
@@ -497,6 +501,14 @@ mod tests {
             0.7,
         );
         assert_eq!(calm.anomaly_probability, 0.8);
+        // An LSTM without a verdict leaves a verdict of nothing at nothing.
+        let nothing = combine(
+            verdict(0.0, AnomalyType::LevelShift, "cpu"),
+            0.0,
+            lstm(0.0),
+            0.7,
+        );
+        assert_eq!(nothing.anomaly_probability, 0.0);
         // A rule's evidence (one restart, 0.5) is not corroborated into a page: the LSTM
         // agreeing with it adds nothing the signals did not see.
         let restart = combine(

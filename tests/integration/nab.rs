@@ -2,7 +2,8 @@
 //! layout) scored online; a spike must stand out, a directory is mirrored, a malformed row is a
 //! clear error.
 
-use crate::harness::{run_cli, write_file};
+use crate::harness::{command, run_bounded, run_cli, write_file, MODEL_DIR};
+use std::time::Duration;
 
 // Long enough for the detector to learn (it stays quiet for its first few hundred samples).
 const ROWS: usize = 800;
@@ -74,7 +75,11 @@ fn spike_scores_above_the_calm_rows(detector: Option<&str>) -> (String, String) 
     if let Some(d) = detector {
         args.extend(["--detector", d]);
     }
-    let run = run_cli(dir.path(), &args);
+    // The committed model: its statistics calibration applies, and the ensemble could load.
+    let mut cmd = command(dir.path());
+    cmd.env("K8S_MONITOR_ANOMALY_MODEL__MODEL_DIR", MODEL_DIR)
+        .args(&args);
+    let run = run_bounded(cmd, Duration::from_secs(60));
     run.assert_success();
 
     let out = std::fs::read_to_string(dir.path().join("out.csv")).unwrap();
