@@ -42,6 +42,15 @@ pub enum Command {
     Eval(EvalArgs),
     /// Explain the anomalies of an insights file: incidents, evidence, remediation steps.
     Explain(ExplainArgs),
+    /// Validate the settings (file, environment) without starting: print every problem and
+    /// exit 1, or say which file was read and exit 0. For `ExecStartPre=` and CI.
+    CheckConfig(CheckConfigArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckConfigArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,6 +88,21 @@ impl ConfigArgs {
         match &self.config {
             Some(p) => (p.clone(), true),
             None => (PathBuf::from("agents.toml"), false),
+        }
+    }
+
+    /// What the settings were read from, said in the first log line and by `check-config`:
+    /// the file (absolute where it can be resolved), or that there was none.
+    pub fn origin(&self) -> String {
+        let (path, _) = self.path();
+        if path.is_file() {
+            let shown = std::fs::canonicalize(&path).unwrap_or(path);
+            format!("config file {}", shown.display())
+        } else {
+            format!(
+                "no config file at {}: built-in defaults, environment and flags",
+                path.display()
+            )
         }
     }
 }
@@ -278,6 +302,9 @@ pub struct TrainArgs {
     /// Output directory for config.json and model.bpk.
     #[arg(long, value_name = "DIR", default_value = "models/model_artifacts")]
     pub out: std::path::PathBuf,
+    /// Replace a model already in `--out` (the default is the shipped model).
+    #[arg(long)]
+    pub force: bool,
     /// Seed for initialisation, shuffling and the validation split.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,

@@ -72,7 +72,46 @@ pub struct InsightsTable {
     max_pods: usize,
 }
 
+/// What the periodic summary line says.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub pods: usize,
+    pub anomalous: usize,
+    pub unknown: usize,
+    /// Open incidents (distinct ids among the pods in them).
+    pub incidents: usize,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "scoring {} pods: {} anomalous, {} unknown, {} incident{} open",
+            self.pods,
+            self.anomalous,
+            self.unknown,
+            self.incidents,
+            if self.incidents == 1 { "" } else { "s" }
+        )
+    }
+}
+
 impl InsightsTable {
+    /// The counts of the summary line.
+    pub fn summary(&self) -> Summary {
+        let ids: std::collections::HashSet<&str> = self
+            .incidents
+            .values()
+            .map(|i| i.incident_id.as_str())
+            .collect();
+        Summary {
+            pods: self.latest.len(),
+            anomalous: self.latest.values().filter(|s| s.is_anomaly).count(),
+            unknown: self.latest.values().filter(|s| s.is_unknown()).count(),
+            incidents: ids.len(),
+        }
+    }
+
     pub fn new(max_pods: usize) -> InsightsTable {
         InsightsTable {
             latest: HashMap::new(),

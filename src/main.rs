@@ -4,12 +4,19 @@ use clap::Parser;
 use k8s_monitor::actors::orchestrator::Agents;
 use k8s_monitor::cli::{Cli, Command, ConfigArgs};
 use k8s_monitor::commands;
-use k8s_monitor::settings::Overrides;
-use std::io::Write;
+use k8s_monitor::settings::{LogFormat, Overrides};
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A bad log filter in the environment is an error, not silently `info`.
+    if let Ok(filter) = std::env::var("K8S_MONITOR_LOG") {
+        if let Err(e) = k8s_monitor::settings::check_filter_directive(&filter) {
+            eprintln!("error: environment K8S_MONITOR_LOG = {filter:?} {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let result = match &cli.command {
         Command::Run(args) => daemon(
             &args.collection.config,
@@ -47,6 +54,7 @@ fn main() -> ExitCode {
             init_logging("info");
             commands::explain::run(args)
         }
+        Command::CheckConfig(args) => check_config(&args.config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -70,8 +78,22 @@ fn daemon(
         let _ = writeln!(std::io::stdout(), "{}", settings.describe());
         return Ok(());
     }
-    init_logging(&settings.logging.level);
+    init_logging_as(&settings.logging.level, settings.logging.format);
+    tracing::info!(
+        source = settings.collector.source.as_str(),
+        namespace = %settings.collector.namespace,
+        "settings from {}",
+        config.origin()
+    );
     commands::run::run(settings, agents)
+}
+
+/// `check-config`: the settings loaded exactly as `run` loads them (file, environment), every
+/// problem listed by the error (exit 1), or what was read (exit 0).
+fn check_config(config: &ConfigArgs) -> anyhow::Result<()> {
+    commands::run::load_settings(config, &Overrides::default())?;
+    let _ = writeln!(std::io::stdout(), "ok: {}", config.origin());
+    Ok(())
 }
 
 /// The error and its causes, each said once: our error types already include their cause in
@@ -88,13 +110,27 @@ fn error_chain(e: &anyhow::Error) -> String {
     text
 }
 
-/// Logs to stderr (journald picks it up under systemd). `K8S_MONITOR_LOG` overrides the level.
+/// Text logs on stderr, for the offline commands.
 fn init_logging(default_level: &str) {
+    init_logging_as(default_level, LogFormat::Text);
+}
+
+/// Logs to stderr (journald picks it up under systemd). `K8S_MONITOR_LOG` overrides the level.
+/// Colour only when stderr is a terminal and `NO_COLOR` is unset or empty (no-color.org): the
+/// journal and log files get plain text.
+fn init_logging_as(default_level: &str, format: LogFormat) {
     let filter = std::env::var("K8S_MONITOR_LOG").unwrap_or_else(|_| default_level.to_string());
+    // Checked in `main` and by the settings: it parses.
     let filter = tracing_subscriber::EnvFilter::try_new(&filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let colour = std::io::stderr().is_terminal() && !no_color;
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .init();
+        .with_ansi(colour);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
 }

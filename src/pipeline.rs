@@ -19,11 +19,28 @@ use crate::signal::{Horizon, SignalSettings};
 pub struct ScoringPipeline {
     features: FeatureBuilder,
     scorer: Box<dyn AnomalyScorer>,
+    /// Whether any pod's signals have been judged yet (the first warm-up is over).
+    judging: bool,
 }
 
 impl ScoringPipeline {
     pub fn new(features: FeatureBuilder, scorer: Box<dyn AnomalyScorer>) -> ScoringPipeline {
-        ScoringPipeline { features, scorer }
+        ScoringPipeline {
+            features,
+            scorer,
+            judging: false,
+        }
+    }
+
+    /// How long a pod's signals are observed before they are judged.
+    pub fn warm_up(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.features.streams().settings().warm_up.seconds())
+    }
+
+    /// Whether some pod's signals have been judged: the daemon's first warm-up is over. (Every
+    /// new pod warms up too; the Kubernetes-state rules speak from a pod's first sample.)
+    pub fn judging(&self) -> bool {
+        self.judging
     }
 
     pub fn scorer_name(&self) -> &'static str {
@@ -53,6 +70,10 @@ impl ScoringPipeline {
         let mut evicted = Vec::new();
         for tick in ticks(rows) {
             let features = self.features.tick(tick)?;
+            self.judging = self.judging
+                || features
+                    .iter()
+                    .any(|f| f.readings.iter().any(Option::is_some));
             scores.extend(self.score_tick(features));
             let gone = self.features.evict(tick[0].timestamp);
             if !gone.is_empty() {

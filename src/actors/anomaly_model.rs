@@ -36,11 +36,16 @@ pub struct ScoringFailed {
 
 pub struct AnomalyModel {
     pipeline: ScoringPipeline,
+    /// Whether the end of the warm-up was logged.
+    warm_announced: bool,
 }
 
 impl AnomalyModel {
     pub fn new(pipeline: ScoringPipeline) -> AnomalyModel {
-        AnomalyModel { pipeline }
+        AnomalyModel {
+            pipeline,
+            warm_announced: false,
+        }
     }
 }
 
@@ -52,6 +57,13 @@ impl Actor for AnomalyModel {
             scorer = self.pipeline.scorer_name(),
             "anomaly model started"
         );
+        if !self.pipeline.judging() {
+            tracing::info!(
+                warm_up = %humantime::format_duration(self.pipeline.warm_up()),
+                "warming up: a pod's signals are judged once it has been observed this long; \
+                 the Kubernetes-state rules speak from its first sample"
+            );
+        }
     }
 }
 
@@ -70,11 +82,20 @@ impl Handler<ScoreRows> for AnomalyModel {
             Ok::<_, crate::features::FeatureError>((scores, evicted))
         });
         match result {
-            Ok(Ok((scores, evicted))) => Ok(ScoredRows {
-                scores,
-                evicted,
-                pods_tracked: self.pipeline.pods_tracked(),
-            }),
+            Ok(Ok((scores, evicted))) => {
+                if !self.warm_announced && self.pipeline.judging() {
+                    self.warm_announced = true;
+                    tracing::info!(
+                        pods = self.pipeline.pods_tracked(),
+                        "warm-up over: pods' signals are judged"
+                    );
+                }
+                Ok(ScoredRows {
+                    scores,
+                    evicted,
+                    pods_tracked: self.pipeline.pods_tracked(),
+                })
+            }
             Ok(Err(e)) => Err(failed(e.to_string())),
             Err(panic) => {
                 tracing::error!(panic = %panic, "anomaly model panicked; restarting it with fresh state");

@@ -1,14 +1,17 @@
 //! InsightsWriter: keeps the latest verdict per pod and rewrites `pod_insights.json` atomically
 //! after each scoring pass, logging each pod's changes of state: anomalous, back to normal
-//! (only on an observed normal verdict), and unknown when an anomalous pod's data stops.
+//! (only on an observed normal verdict), and unknown when an anomalous pod's data stops; and
+//! every `summary_every` of the data's time, one summary line.
 
 use super::Shutdown;
 use crate::detector::PodScore;
 use crate::features::PodKey;
 use crate::insights::{InsightsTable, PodIncident};
 use actix::prelude::*;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// New scores, and pods that are gone; from the analysis, also the pods in open incidents.
 #[derive(Debug, Message)]
@@ -24,14 +27,19 @@ pub struct InsightsWriter {
     path: PathBuf,
     table: InsightsTable,
     failing: bool,
+    summary_every: Duration,
+    /// Data time of the last summary line (or of the first scores).
+    last_summary: Option<DateTime<Utc>>,
 }
 
 impl InsightsWriter {
-    pub fn new(path: PathBuf, max_pods: usize) -> InsightsWriter {
+    pub fn new(path: PathBuf, max_pods: usize, summary_every: Duration) -> InsightsWriter {
         InsightsWriter {
             path,
             table: InsightsTable::new(max_pods),
             failing: false,
+            summary_every,
+            last_summary: None,
         }
     }
 
@@ -65,7 +73,7 @@ impl Handler<PublishScores> for InsightsWriter {
     type Result = ();
 
     fn handle(&mut self, msg: PublishScores, _ctx: &mut Context<Self>) {
-        let _span = tracing::debug_span!("publish_scores", scores = msg.scores.len()).entered();
+        let span = tracing::debug_span!("publish_scores", scores = msg.scores.len()).entered();
         // Log transitions only: a pod that stays anomalous is not re-announced every pass.
         let mut said: HashMap<PodKey, Said> = HashMap::new();
         for s in &msg.scores {
@@ -104,11 +112,39 @@ impl Handler<PublishScores> for InsightsWriter {
             }
         }
         self.table.forget(&msg.evicted);
+        let latest = msg.scores.iter().map(|s| s.timestamp).max();
         self.table.update(msg.scores);
         if let Some(incidents) = msg.incidents {
             self.table.set_incidents(incidents);
         }
         self.write();
+        // The summary is about the daemon, not this pass: outside its span.
+        drop(span);
+        if let Some(now) = latest {
+            if summary_due(&mut self.last_summary, now, self.summary_every) {
+                tracing::info!("{}", self.table.summary());
+            }
+        }
+    }
+}
+
+/// Whether a summary is due at data time `now`: once `every` has passed since the last one (the
+/// first scores start the clock). Time is the data's, so a replay or a test at a fast interval
+/// sees the same cadence as the daemon; a zero `every` turns the summary off.
+fn summary_due(last: &mut Option<DateTime<Utc>>, now: DateTime<Utc>, every: Duration) -> bool {
+    if every.is_zero() {
+        return false;
+    }
+    let Some(since) = *last else {
+        *last = Some(now);
+        return false;
+    };
+    let every = chrono::TimeDelta::from_std(every).unwrap_or(chrono::TimeDelta::MAX);
+    if now - since >= every {
+        *last = Some(now);
+        true
+    } else {
+        false
     }
 }
 
@@ -167,6 +203,24 @@ impl Handler<Shutdown> for InsightsWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_summary_is_due_every_period_of_data_time_and_never_when_off() {
+        let at = |s: i64| DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap();
+        let every = Duration::from_secs(300);
+        let mut last = None;
+        let due: Vec<i64> = (0..=1200)
+            .step_by(5)
+            .filter(|&s| summary_due(&mut last, at(s), every))
+            .collect();
+        assert_eq!(
+            due,
+            vec![300, 600, 900, 1200],
+            "the first scores start the clock"
+        );
+        let mut last = None;
+        assert!((0..1000).all(|s| !summary_due(&mut last, at(s), Duration::ZERO)));
+    }
     use crate::detector::{PodStatus, Severity};
 
     fn verdict(secs: i64, state: &str) -> PodScore {

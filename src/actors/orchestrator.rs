@@ -47,7 +47,9 @@ pub async fn run(
     }
     let insights_path = settings.insights.output_file.clone();
     let max_pods = settings.insights.max_pods;
-    let insights = Supervisor::start(move |_| InsightsWriter::new(insights_path, max_pods));
+    let summary_every = settings.insights.summary_every;
+    let insights =
+        Supervisor::start(move |_| InsightsWriter::new(insights_path, max_pods, summary_every));
 
     let model_settings = settings.clone();
     let model = SyncArbiter::start(1, move || {

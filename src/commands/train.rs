@@ -42,6 +42,21 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let dg = &defaults.dataset_generator;
     let signal = crate::pipeline::signal_settings(&defaults);
     let warm_up = defaults.anomaly_model.warm_up.as_secs_f64();
+    // Before hours of training, not after: the default `--out` is the shipped model.
+    if !args.force {
+        if let Some(existing) = ["config.json", "model.bpk", "statistics.json"]
+            .iter()
+            .map(|f| args.out.join(f))
+            .find(|p| p.exists())
+        {
+            bail!(
+                "{} already holds a model ({}): train into another --out, or pass --force to \
+                 replace it",
+                args.out.display(),
+                existing.display()
+            );
+        }
+    }
     if args.window < 16 || args.burn_in >= args.window / 2 {
         bail!(
             "--window {} --burn-in {}: the window must be at least 16 samples and the burn-in \

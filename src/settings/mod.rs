@@ -35,7 +35,7 @@ pub use error::{Origin, Problem, SettingsError};
 pub use llm::{LlmMode, LlmSettings};
 pub use model::{
     AlertsSettings, AnalysisSettings, AnomalyModelSettings, CollectorSettings,
-    DatasetGeneratorSettings, DetectorKind, InsightsSettings, LoggingSettings,
+    DatasetGeneratorSettings, DetectorKind, InsightsSettings, LogFormat, LoggingSettings,
     ParseSourceKindError, Settings, SimulatorSection, SourceKind,
 };
 pub use overrides::{flag_for, Overrides, OVERRIDE_FLAGS};
@@ -43,6 +43,7 @@ pub use sources::{
     KubernetesSettings, PrometheusAuth, PrometheusQueries, PrometheusSettings, QueryAnswer,
     QueryField,
 };
+pub use validate::check_filter_directive;
 
 /// The config file used when none is given on the command line.
 pub const DEFAULT_CONFIG_PATH: &str = "agents.toml";

@@ -157,6 +157,9 @@ pub struct AnomalyModelSettings {
 pub struct InsightsSettings {
     pub output_file: PathBuf,
     pub max_pods: usize,
+    /// A one-line summary (pods scored, anomalous, unknown, incidents open) is logged this
+    /// often, in the data's time; `0s` turns it off.
+    pub summary_every: Duration,
 }
 
 /// `[analysis]`: incidents from anomalous pods.
@@ -189,6 +192,39 @@ pub struct AlertsSettings {
 pub struct LoggingSettings {
     /// A tracing filter directive, e.g. `info` or `k8s_monitor=debug`.
     pub level: String,
+    /// Human-readable lines or one JSON object per line (for log shippers).
+    pub format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// `2026-12-02T06:00:00Z  INFO target: message key=value`; colour only on a terminal.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `target`, `fields` (message included).
+    Json,
+}
+
+impl LogFormat {
+    pub const ALL: [LogFormat; 2] = [Self::Text, Self::Json];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Json => "json",
+        }
+    }
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| format!("unknown log format `{s}`: allowed text, json"))
+    }
 }
 
 /// All runtime settings, one section per agent.
@@ -243,6 +279,7 @@ impl Default for Settings {
             insights: InsightsSettings {
                 output_file: PathBuf::from("data/pod_insights.json"),
                 max_pods: 10_000,
+                summary_every: Duration::from_secs(5 * 60),
             },
             analysis: AnalysisSettings {
                 incidents_file: PathBuf::from("data/incidents.jsonl"),
@@ -259,6 +296,7 @@ impl Default for Settings {
             llm: LlmSettings::default(),
             logging: LoggingSettings {
                 level: "info".to_string(),
+                format: LogFormat::Text,
             },
         }
     }
@@ -328,6 +366,7 @@ impl fmt::Display for Settings {
         writeln!(f, "\n[insights]")?;
         writeln!(f, "output_file = {}", path(&i.output_file))?;
         writeln!(f, "max_pods = {}", i.max_pods)?;
+        writeln!(f, "summary_every = {}", duration(i.summary_every))?;
         writeln!(f, "\n[analysis]")?;
         writeln!(f, "incidents_file = {}", path(&an.incidents_file))?;
         writeln!(f, "resolve_after = {}", duration(an.resolve_after))?;
@@ -341,6 +380,7 @@ impl fmt::Display for Settings {
         writeln!(f, "timeout = {}", duration(al.timeout))?;
         llm::write_section(f, m, string, duration)?;
         writeln!(f, "\n[logging]")?;
-        writeln!(f, "level = {}", string(&l.level))
+        writeln!(f, "level = {}", string(&l.level))?;
+        writeln!(f, "format = {}", string(l.format.as_str()))
     }
 }

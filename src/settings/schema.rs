@@ -76,7 +76,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
         "anomaly_model",
         &["alert_threshold", "warm_up", "detector", "model_dir"],
     ),
-    ("insights", &["output_file", "max_pods"]),
+    ("insights", &["output_file", "max_pods", "summary_every"]),
     ("analysis", &["incidents_file", "resolve_after", "cooldown"]),
     (
         "alerts",
@@ -106,7 +106,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
             "max_tokens",
         ],
     ),
-    ("logging", &["level"]),
+    ("logging", &["level", "format"]),
 ];
 
 /// A (section, key) pair, borrowed from [`SECTIONS`] so layers cannot invent keys.

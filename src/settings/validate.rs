@@ -10,7 +10,7 @@ use super::error::{Origin, Problem};
 use super::llm::{LlmMode, LlmSettings};
 use super::model::{
     AlertsSettings, AnalysisSettings, AnomalyModelSettings, CollectorSettings,
-    DatasetGeneratorSettings, DetectorKind, InsightsSettings, LoggingSettings, Settings,
+    DatasetGeneratorSettings, DetectorKind, InsightsSettings, LogFormat, LoggingSettings, Settings,
     SimulatorSection, SourceKind,
 };
 use super::schema::{self, Layers, RawValue};
@@ -49,6 +49,7 @@ const BACKOFF: DurationRange = millis(10 * MS, 60 * SECOND, "10ms..=1m");
 const RATE_WINDOW: DurationRange = millis(SECOND, HOUR, "1s..=1h");
 const BACKFILL: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
 const WARM_UP: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
+const SUMMARY: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
 const CACHE_TTL: DurationRange = millis(SECOND, 7 * 24 * HOUR, "1s..=7d");
 
 /// Builds the settings, or returns every problem found (including `problems` from the layers).
@@ -142,6 +143,9 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
         max_pods: v.get("insights", "max_pods", d.insights.max_pods, |r| {
             count(r, 1, 1_000_000)
         }),
+        summary_every: v.get("insights", "summary_every", d.insights.summary_every, |r| {
+            duration_in(r, SUMMARY)
+        }),
     };
     let an = &d.analysis;
     let analysis = AnalysisSettings {
@@ -175,6 +179,7 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
     let llm = llm(&mut v, &d.llm);
     let logging = LoggingSettings {
         level: v.get("logging", "level", d.logging.level, filter_directive),
+        format: v.get("logging", "format", d.logging.format, log_format),
     };
 
     // Keys that are fine alone but contradict each other; checked only when both are valid.
@@ -579,6 +584,13 @@ fn detector_kind(raw: &RawValue) -> Result<DetectorKind, String> {
     })
 }
 
+fn log_format(raw: &RawValue) -> Result<LogFormat, String> {
+    text(raw)?.parse().map_err(|_| {
+        let names: Vec<_> = LogFormat::ALL.iter().map(|f| f.as_str()).collect();
+        format!("is not a valid choice: allowed {}", names.join(", "))
+    })
+}
+
 fn url(raw: &RawValue) -> Result<String, String> {
     let s = text(raw)?;
     let bad =
@@ -620,19 +632,54 @@ fn namespace(raw: &RawValue) -> Result<String, String> {
 
 fn filter_directive(raw: &RawValue) -> Result<String, String> {
     let s = text(raw)?;
+    check_filter_directive(s)?;
+    Ok(s.to_string())
+}
+
+/// Checks a log filter (`[logging] level` or `K8S_MONITOR_LOG`). Beyond tracing's own syntax, a
+/// directive without `=` must be a level: tracing reads any other word as a target to enable,
+/// so `warning` or `inf` would silence every log line, errors included.
+pub fn check_filter_directive(s: &str) -> Result<(), String> {
     const EXAMPLES: &str = "expected e.g. \"info\" or \"k8s_monitor=debug,actix=warn\"";
+    const LEVELS: [&str; 6] = ["trace", "debug", "info", "warn", "error", "off"];
     if s.trim().is_empty() {
         return Err(format!("is empty: {EXAMPLES}"));
     }
     tracing_subscriber::EnvFilter::builder()
         .parse(s)
         .map_err(|e| format!("is not a tracing filter directive ({e}); {EXAMPLES}"))?;
-    Ok(s.to_string())
+    for directive in s.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        if !directive.contains('=') && !LEVELS.contains(&directive.to_ascii_lowercase().as_str()) {
+            return Err(format!(
+                "has `{directive}`, which is not a level (allowed {}); a module is written \
+                 `module=level`; {EXAMPLES}",
+                LEVELS.join(", ")
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_filter_word_that_is_not_a_level_is_refused() {
+        for ok in [
+            "info",
+            "WARN",
+            "k8s_monitor=debug",
+            "k8s_monitor=debug,actix=warn",
+            "off",
+        ] {
+            assert!(check_filter_directive(ok).is_ok(), "{ok}");
+        }
+        // tracing reads these as targets and would silence everything.
+        for bad in ["warning", "inf", "information", "info,warnings", "", " "] {
+            assert!(check_filter_directive(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn dns1123_labels() {

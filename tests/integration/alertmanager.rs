@@ -146,7 +146,12 @@ fn an_incident_raises_an_alert_in_alertmanager_that_resolves_when_the_pod_recove
     let system_dir = dir.clone();
     let system = std::thread::spawn(move || {
         actix::System::new().block_on(async move {
-            let insights = InsightsWriter::new(system_dir.join("insights.json"), 100).start();
+            let insights = InsightsWriter::new(
+                system_dir.join("insights.json"),
+                100,
+                std::time::Duration::ZERO,
+            )
+            .start();
             let alerter =
                 Alerter::new(settings, AlertClient::new(Duration::from_secs(5)).unwrap()).start();
             let analysis = Analysis::new(

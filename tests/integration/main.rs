@@ -16,6 +16,7 @@ mod intervals;
 mod kubernetes;
 mod legacy;
 mod llm;
+mod logs_and_checks;
 mod model;
 mod nab;
 mod nab_eval;

@@ -64,6 +64,24 @@ fn training_is_reproducible_and_its_model_is_used() {
     generate(d);
     let a = train(d, "model-a");
     let b = train(d, "model-b");
+    // A directory that holds a model is not overwritten without --force.
+    let mut again = command(d);
+    again.args([
+        "train",
+        "--input",
+        "gen/pod_metrics.csv",
+        "--out",
+        "model-a",
+        "--epochs",
+        "1",
+    ]);
+    let refused = run_bounded(again, Duration::from_secs(60));
+    assert!(
+        refused.assert_failure().contains("already holds a model")
+            && refused.stderr.contains("--force"),
+        "{}",
+        refused.stderr
+    );
     assert_eq!(
         a["weights_sha256"], b["weights_sha256"],
         "same data and seed, same weights"
