@@ -495,6 +495,42 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
         assert_eq!((*pair[1] - *pair[0]).num_milliseconds(), 2000, "{times:?}");
     }
     backfilled.terminate(Duration::from_secs(20));
+
+    // A namespace without pods: one WARN naming the namespaces that have some.
+    let wrong = dir.join("wrong-namespace");
+    std::fs::create_dir_all(&wrong).unwrap();
+    std::fs::write(wrong.join("agents.toml"), TEST_CONFIG).unwrap();
+    let mut cmd = command(&wrong);
+    cmd.args(["collect", "--source", "prometheus", "--namespace", "nope"])
+        .args(["--prometheus-url", &format!("http://127.0.0.1:{port}")])
+        .args(["--generator-interval", "1s", "--output-file", "rows.csv"]);
+    let mut empty = Daemon::spawn(cmd, &wrong.join("collect.log"));
+    let fault_namespace = labels[0]["namespace"].as_str().unwrap().to_string();
+    let warning = wait_until(
+        Duration::from_secs(30),
+        "the empty-namespace warning",
+        || {
+            empty
+                .log_text()
+                .lines()
+                .find(|l| l.contains("finds no pods in the namespace"))
+                .map(str::to_string)
+        },
+    );
+    assert!(
+        warning.contains("WARN")
+            && warning.contains("namespace=nope")
+            && warning.contains("namespaces with pods: ")
+            && warning.contains(&format!("{fault_namespace} (")),
+        "{warning}"
+    );
+    std::thread::sleep(Duration::from_secs(3));
+    let said = empty
+        .log_text()
+        .matches("finds no pods in the namespace")
+        .count();
+    assert_eq!(said, 1, "said once, not every collection");
+    empty.terminate(Duration::from_secs(20));
     simulator.terminate(Duration::from_secs(20));
 }
 

@@ -36,7 +36,14 @@ pub struct PrometheusSource {
     outage_since: Option<DateTime<Utc>>,
     /// Queries whose last attempt failed while Prometheus was up.
     failing_queries: BTreeSet<QueryField>,
+    /// The configured namespace (`all` for every one), for the empty-namespace warning.
+    namespace: String,
+    /// Whether "no pods in the namespace" was said (once, until pods appear).
+    said_empty: bool,
 }
+
+/// Pods per namespace, as Prometheus knows them (kube-state-metrics' `kube_pod_info`).
+const PODS_BY_NAMESPACE: &str = "count by (namespace) (kube_pod_info)";
 
 impl PrometheusSource {
     pub fn new(settings: &Settings) -> Result<PrometheusSource, BuildClientError> {
@@ -63,6 +70,8 @@ impl PrometheusSource {
             known_pods: BTreeMap::new(),
             outage_since: None,
             failing_queries: BTreeSet::new(),
+            namespace: settings.collector.namespace.clone(),
+            said_empty: false,
         })
     }
 
@@ -85,6 +94,21 @@ impl PrometheusSource {
         )
         .await;
         rows.extend(self.rows_from(now, answers)?);
+        if rows.is_empty() && !self.said_empty {
+            self.said_empty = true;
+            let elsewhere = match self.client.query(PODS_BY_NAMESPACE, now, false).await {
+                Ok(series) => namespaces_with_pods(&series),
+                Err(e) => format!("(could not list them: {e})"),
+            };
+            tracing::warn!(
+                namespace = %self.namespace,
+                url = self.client.base_url(),
+                "Prometheus answers but finds no pods in the namespace; namespaces with pods: {elsewhere}"
+            );
+        } else if !rows.is_empty() && self.said_empty {
+            self.said_empty = false;
+            tracing::info!(namespace = %self.namespace, pods = rows.len(), "pods found in the namespace");
+        }
         Ok(rows)
     }
 
@@ -202,6 +226,27 @@ impl PrometheusSource {
             .collect();
         Ok(rows)
     }
+}
+
+/// `shop (12), payments (3)` from the answer to [`PODS_BY_NAMESPACE`], most pods first.
+fn namespaces_with_pods(series: &[Series]) -> String {
+    let mut counts: Vec<(&str, f64)> = series
+        .iter()
+        .filter_map(|s| {
+            let ns = s.labels.get("namespace")?;
+            let (_, n) = s.points.last()?;
+            Some((ns.as_str(), *n))
+        })
+        .collect();
+    if counts.is_empty() {
+        return "none (is kube-state-metrics scraped?)".to_string();
+    }
+    counts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    counts
+        .iter()
+        .map(|(ns, n)| format!("{ns} ({n})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl MetricsSource for PrometheusSource {
