@@ -409,6 +409,10 @@ fn a_410_gone_forces_a_relist_in_one_namespace() {
         setup.rows().iter().all(|r| r["namespace"] == "shop"),
         "--namespace shop"
     );
+    assert!(
+        !daemon.log_text().contains("has no pods"),
+        "a namespace with pods is not said empty"
+    );
     let lists = server.lists_of("/api/v1/namespaces/shop/pods");
     assert_eq!(lists, 1, "{:?}", server.requests());
     assert_eq!(
@@ -851,6 +855,38 @@ fn with_prometheus_for_usage_the_metrics_api_is_not_used() {
             .any(|r| r.contains("metrics.k8s.io")),
         "{:?}",
         server.requests()
+    );
+    daemon.terminate(LIMIT);
+}
+
+#[test]
+fn a_namespace_without_pods_is_said_once_naming_those_with_pods() {
+    let server = FakeApiServer::start();
+    shop_cluster(&server);
+    let setup = Setup::new(&server);
+    let mut daemon = setup.collect("shpo");
+    let warning = wait_until(LIMIT, "the empty-namespace warning", || {
+        daemon.assert_alive();
+        daemon
+            .log_text()
+            .lines()
+            .find(|l| l.contains("the namespace has no pods"))
+            .map(str::to_string)
+    });
+    assert!(
+        warning.contains("WARN")
+            && warning.contains("namespace=\"shpo\"")
+            && warning.contains("namespaces with pods: shop (2), kube-system (1)"),
+        "{warning}"
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        daemon
+            .log_text()
+            .matches("the namespace has no pods")
+            .count(),
+        1,
+        "said once"
     );
     daemon.terminate(LIMIT);
 }

@@ -33,6 +33,41 @@ use watch::{lock, Plan, SharedState};
 /// How long start-up waits for the first pod list before handing over to the Collector.
 const FIRST_LIST_WAIT: Duration = Duration::from_secs(10);
 
+/// Says once that `namespace` has no pods, naming the namespaces that do (one list of pods
+/// across the cluster, names only; without the RBAC for it, says that instead): a wrong
+/// `--namespace` otherwise collects nothing without a word.
+async fn warn_empty_namespace(client: kube::Client, namespace: &str) {
+    use k8s_openapi::api::core::v1::Pod;
+    let pods: kube::Api<Pod> = kube::Api::all(client);
+    let params = kube::api::ListParams::default().limit(5000);
+    let elsewhere = match pods.list_metadata(&params).await {
+        Ok(list) => {
+            let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+            for p in &list.items {
+                if let Some(ns) = &p.metadata.namespace {
+                    *counts.entry(ns.clone()).or_default() += 1;
+                }
+            }
+            let mut counts: Vec<(String, usize)> = counts.into_iter().collect();
+            counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            if counts.is_empty() {
+                "none".to_string()
+            } else {
+                counts
+                    .iter()
+                    .map(|(ns, n)| format!("{ns} ({n})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        }
+        Err(e) => format!("(could not list them: {e})"),
+    };
+    tracing::warn!(
+        namespace,
+        "the Kubernetes API answers but the namespace has no pods; namespaces with pods: {elsewhere}"
+    );
+}
+
 pub struct KubernetesSource {
     shared: SharedState,
     interval: TimeDelta,
@@ -70,6 +105,9 @@ impl KubernetesSource {
             "collecting from the Kubernetes API"
         );
         let shared = SharedState::default();
+        // Kept for the start-up check that the namespace has pods (the watch takes the client).
+        let check_client = client.clone();
+        let check_namespace = namespace.clone();
         let tasks = watch::spawn(
             Plan {
                 client,
@@ -100,6 +138,15 @@ impl KubernetesSource {
             tasks,
         };
         source.wait_for_first_list().await;
+        if let Some(namespace) = check_namespace {
+            let empty = {
+                let s = lock(&source.shared);
+                s.pods.synced() && s.pods.is_empty()
+            };
+            if empty {
+                warn_empty_namespace(check_client, &namespace).await;
+            }
+        }
         Ok(source)
     }
 
