@@ -7,6 +7,7 @@
 mod build;
 pub mod kubernetes;
 pub mod merged;
+mod namespaces;
 pub mod prometheus;
 pub mod simulator_source;
 

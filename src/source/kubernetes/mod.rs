@@ -42,23 +42,15 @@ async fn warn_empty_namespace(client: kube::Client, namespace: &str) {
     let params = kube::api::ListParams::default().limit(5000);
     let elsewhere = match pods.list_metadata(&params).await {
         Ok(list) => {
-            let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
-            for p in &list.items {
-                if let Some(ns) = &p.metadata.namespace {
-                    *counts.entry(ns.clone()).or_default() += 1;
-                }
+            let mut counts: HashMap<String, usize> = HashMap::new();
+            for ns in list
+                .items
+                .iter()
+                .filter_map(|p| p.metadata.namespace.clone())
+            {
+                *counts.entry(ns).or_default() += 1;
             }
-            let mut counts: Vec<(String, usize)> = counts.into_iter().collect();
-            counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            if counts.is_empty() {
-                "none".to_string()
-            } else {
-                counts
-                    .iter()
-                    .map(|(ns, n)| format!("{ns} ({n})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
+            super::namespaces::namespaces_with_pods(counts)
         }
         Err(e) => format!("(could not list them: {e})"),
     };

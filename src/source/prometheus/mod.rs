@@ -228,25 +228,17 @@ impl PrometheusSource {
     }
 }
 
-/// `shop (12), payments (3)` from the answer to [`PODS_BY_NAMESPACE`], most pods first.
+/// Pods per namespace from the answer to [`PODS_BY_NAMESPACE`], as the sources say them.
 fn namespaces_with_pods(series: &[Series]) -> String {
-    let mut counts: Vec<(&str, f64)> = series
-        .iter()
-        .filter_map(|s| {
-            let ns = s.labels.get("namespace")?;
-            let (_, n) = s.points.last()?;
-            Some((ns.as_str(), *n))
-        })
-        .collect();
-    if counts.is_empty() {
-        return "none (is kube-state-metrics scraped?)".to_string();
+    let counts = series.iter().filter_map(|s| {
+        let ns = s.labels.get("namespace")?;
+        let (_, n) = s.points.last()?;
+        Some((ns.clone(), n.round() as usize))
+    });
+    match super::namespaces::namespaces_with_pods(counts).as_str() {
+        "none" => "none (is kube-state-metrics scraped?)".to_string(),
+        listed => listed.to_string(),
     }
-    counts.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    counts
-        .iter()
-        .map(|(ns, n)| format!("{ns} ({n})"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 impl MetricsSource for PrometheusSource {
