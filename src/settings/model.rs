@@ -216,17 +216,6 @@ impl LogFormat {
     }
 }
 
-impl FromStr for LogFormat {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|f| f.as_str() == s)
-            .ok_or_else(|| format!("unknown log format `{s}`: allowed text, json"))
-    }
-}
-
 /// All runtime settings, one section per agent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {

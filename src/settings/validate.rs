@@ -570,25 +570,25 @@ fn llm_mode(raw: &RawValue) -> Result<LlmMode, String> {
         .ok_or_else(|| "is not a valid choice: allowed auto, on, off".to_string())
 }
 
-fn source_kind(raw: &RawValue) -> Result<SourceKind, String> {
-    text(raw)?.parse().map_err(|_| {
-        let names: Vec<_> = SourceKind::ALL.iter().map(|k| k.as_str()).collect();
+/// One of a closed set of names (`all`, spelled by `name`), or an error listing them.
+fn choice<T: Copy>(raw: &RawValue, all: &[T], name: fn(T) -> &'static str) -> Result<T, String> {
+    let s = text(raw)?;
+    all.iter().copied().find(|c| name(*c) == s).ok_or_else(|| {
+        let names: Vec<_> = all.iter().map(|c| name(*c)).collect();
         format!("is not a valid choice: allowed {}", names.join(", "))
     })
+}
+
+fn source_kind(raw: &RawValue) -> Result<SourceKind, String> {
+    choice(raw, &SourceKind::ALL, SourceKind::as_str)
 }
 
 fn detector_kind(raw: &RawValue) -> Result<DetectorKind, String> {
-    text(raw)?.parse().map_err(|_| {
-        let names: Vec<_> = DetectorKind::ALL.iter().map(|k| k.as_str()).collect();
-        format!("is not a valid choice: allowed {}", names.join(", "))
-    })
+    choice(raw, &DetectorKind::ALL, DetectorKind::as_str)
 }
 
 fn log_format(raw: &RawValue) -> Result<LogFormat, String> {
-    text(raw)?.parse().map_err(|_| {
-        let names: Vec<_> = LogFormat::ALL.iter().map(|f| f.as_str()).collect();
-        format!("is not a valid choice: allowed {}", names.join(", "))
-    })
+    choice(raw, &LogFormat::ALL, LogFormat::as_str)
 }
 
 fn url(raw: &RawValue) -> Result<String, String> {
