@@ -139,6 +139,12 @@ fn summary_due(last: &mut Option<DateTime<Utc>>, now: DateTime<Utc>, every: Dura
         *last = Some(now);
         return false;
     };
+    // Time that went back (a row stamped far ahead came first) restarts the clock, so one bad
+    // timestamp cannot silence the summary for good.
+    if now < since {
+        *last = Some(now);
+        return false;
+    }
     let every = chrono::TimeDelta::from_std(every).unwrap_or(chrono::TimeDelta::MAX);
     if now - since >= every {
         *last = Some(now);
@@ -205,7 +211,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_summary_is_due_every_period_of_data_time_and_never_when_off() {
+    fn the_summary_is_due_every_period_of_data_time_never_when_off_and_survives_a_future_stamp() {
         let at = |s: i64| DateTime::from_timestamp(1_800_000_000 + s, 0).unwrap();
         let every = Duration::from_secs(300);
         let mut last = None;
@@ -220,6 +226,15 @@ mod tests {
         );
         let mut last = None;
         assert!((0..1000).all(|s| !summary_due(&mut last, at(s), Duration::ZERO)));
+        // A far-future stamp, then time as it is: the summary comes back a period later.
+        let mut last = None;
+        assert!(!summary_due(&mut last, at(0), every));
+        assert!(
+            summary_due(&mut last, at(1_000_000_000), every),
+            "due, once"
+        );
+        assert!(!summary_due(&mut last, at(5), every));
+        assert!(summary_due(&mut last, at(305), every));
     }
     use crate::detector::{PodStatus, Severity};
 
