@@ -19,7 +19,6 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
     cargo build --release --locked \
     && install -D -m 0755 target/release/k8s-monitor /out/usr/local/bin/k8s-monitor \
-    && install -D -m 0644 -t /out/usr/share/k8s-monitor/model_artifacts models/model_artifacts/* \
     && install -D -m 0644 agents.toml /out/etc/k8s-monitor/agents.toml \
     && install -d -m 0750 /out/var/lib/k8s-monitor
 
@@ -36,12 +35,12 @@ COPY --from=builder --chown=65532:65532 /out/var/lib/k8s-monitor /var/lib/k8s-mo
 # Relative paths in agents.toml (data/...) resolve here, inside the volume.
 WORKDIR /var/lib/k8s-monitor
 VOLUME ["/var/lib/k8s-monitor"]
-# Environment beats the config file: to change these two in a container, set the variable
+# The trained model is inside the binary (include_bytes! of models/model_artifacts).
+# Environment beats the config file: to change this in a container, set the variable
 # (docker run -e, or env: in the Deployment), not the key in agents.toml.
 # The endpoints must be reachable from outside the container (probes, scraping); the port
 # is published explicitly, so binding every interface inside the container exposes nothing more.
-ENV K8S_MONITOR_SERVER__LISTEN=0.0.0.0:9187 \
-    K8S_MONITOR_ANOMALY_MODEL__MODEL_DIR=/usr/share/k8s-monitor/model_artifacts
+ENV K8S_MONITOR_SERVER__LISTEN=0.0.0.0:9187
 EXPOSE 9187
 USER 65532:65532
 ENTRYPOINT ["/usr/local/bin/k8s-monitor"]

@@ -81,7 +81,7 @@ def main():
         d = os.path.join(a.work, f"s{seed}-{a.step}-{a.duration}-{a.pods}")
         if not os.path.exists(os.path.join(d, 'labels.json')):
             run([a.binary, 'generate', '--seed', seed, '--pods', a.pods, '--duration', a.duration,
-                 '--step', a.step, '--out', d])
+                 '--step', a.step, '--output', d])
         scores = os.path.join(d, f"scores-{a.detector}{a.tag}.csv")
         run([a.binary, 'detect', '--detector', a.detector, '--input', os.path.join(d, 'pod_metrics.csv'),
              '--output', scores], env)

@@ -75,7 +75,7 @@ impl SourceArg {
 }
 
 /// Where settings come from and the flags that override them.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct ConfigArgs {
     /// Configuration file [default: agents.toml; built-in defaults if that file is missing]
     #[arg(long, value_name = "FILE")]
@@ -122,7 +122,7 @@ pub struct CollectionArgs {
     #[arg(long, value_name = "SECONDS")]
     pub generator_interval: Option<String>,
     /// CSV the collector appends to (and `run`'s dataset generator watches) [default: data/pod_metrics.csv]
-    #[arg(long, value_name = "FILE")]
+    #[arg(long = "output", visible_alias = "output-file", value_name = "FILE")]
     pub output_file: Option<PathBuf>,
     /// Where metrics come from [default: simulator]
     #[arg(long, value_enum)]
@@ -157,6 +157,9 @@ pub struct RunArgs {
     /// Probability at or above which a pod is reported anomalous, in (0, 1) [default: 0.7]
     #[arg(long, value_name = "P")]
     pub alert_threshold: Option<f64>,
+    /// Which detector scores the pods (`[anomaly_model] detector`) [default: ensemble]
+    #[arg(long, value_enum)]
+    pub detector: Option<DetectorArg>,
 }
 
 impl RunArgs {
@@ -164,6 +167,7 @@ impl RunArgs {
         crate::settings::Overrides {
             watch_interval: self.watch_interval.clone(),
             alert_threshold: self.alert_threshold,
+            detector: self.detector.map(|d| d.as_str().to_string()),
             ..self.collection.overrides()
         }
     }
@@ -194,8 +198,13 @@ pub struct GenerateArgs {
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// Output directory for pod_metrics.csv, labels.json (faults) and benign.json (benign events).
-    #[arg(long, value_name = "DIR", default_value = "data/generated")]
-    pub out: PathBuf,
+    #[arg(
+        long = "output",
+        visible_alias = "out",
+        value_name = "DIR",
+        default_value = "data/generated"
+    )]
+    pub output: PathBuf,
     /// Simulated start time (RFC 3339).
     #[arg(long, default_value = "2026-01-05T00:00:00Z")]
     pub start: String,
@@ -299,10 +308,15 @@ pub struct TrainArgs {
     /// Fault windows (labels.json from `generate`) to leave out of training.
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub labels: Vec<std::path::PathBuf>,
-    /// Output directory for config.json and model.bpk.
-    #[arg(long, value_name = "DIR", default_value = "models/model_artifacts")]
-    pub out: std::path::PathBuf,
-    /// Replace a model already in `--out` (the default is the shipped model).
+    /// Output directory for config.json, model.bpk and statistics.json.
+    #[arg(
+        long = "output",
+        visible_alias = "out",
+        value_name = "DIR",
+        default_value = "models/model_artifacts"
+    )]
+    pub output: std::path::PathBuf,
+    /// Replace a model already in `--output` (the default is the shipped model).
     #[arg(long)]
     pub force: bool,
     /// Seed for initialisation, shuffling and the validation split.

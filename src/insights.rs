@@ -142,6 +142,11 @@ impl InsightsTable {
         self.latest.is_empty()
     }
 
+    /// A new bound, enforced by the next [`update`](Self::update).
+    pub fn set_max_pods(&mut self, max_pods: usize) {
+        self.max_pods = max_pods.max(1);
+    }
+
     /// Records scores (later ones of a pod replace earlier ones).
     pub fn update(&mut self, scores: impl IntoIterator<Item = PodScore>) {
         for s in scores {
@@ -206,8 +211,18 @@ impl InsightsTable {
         v.into_iter().map(|(_, s)| s).collect()
     }
 
+    /// Every pod's latest verdict, in no order.
+    pub fn scores(&self) -> impl Iterator<Item = &PodScore> {
+        self.latest.values()
+    }
+
     /// Replaces the JSON file atomically: readers see the old or the new document, never half.
     pub fn write(&self, path: &Path) -> std::io::Result<()> {
+        crate::atomic_file::write_atomic(path, &self.to_json()?)
+    }
+
+    /// The document: anomalies first, then by probability.
+    pub fn to_json(&self) -> std::io::Result<Vec<u8>> {
         let entries: Vec<InsightsEntry<&PodScore>> = self
             .sorted()
             .into_iter()
@@ -223,30 +238,19 @@ impl InsightsTable {
                 }
             })
             .collect();
-        let json = serde_json::to_vec_pretty(&entries).map_err(std::io::Error::other)?;
-        crate::atomic_file::write_atomic(path, &json)
+        serde_json::to_vec_pretty(&entries).map_err(std::io::Error::other)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detector::Severity;
 
     fn score(pod: &str, secs: i64, p: f64) -> PodScore {
+        let at = chrono::DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap();
         PodScore {
-            timestamp: chrono::DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap(),
-            namespace: "ns".into(),
-            pod: pod.into(),
             node: "n".into(),
-            workload: pod.into(),
-            anomaly_probability: p,
-            is_anomaly: p >= 0.7,
-            anomaly_type: None,
-            severity: Severity::Info,
-            evidence: vec![],
-            context: Default::default(),
-            status: Default::default(),
+            ..PodScore::observed(at, "ns", pod, pod, p)
         }
     }
 

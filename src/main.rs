@@ -1,7 +1,7 @@
 //! The `k8s-monitor` binary: parses the command line, sets up logging, runs a subcommand.
 
 use clap::Parser;
-use k8s_monitor::actors::orchestrator::Agents;
+use k8s_monitor::actors::orchestrator::{Agents, SetLogFilter};
 use k8s_monitor::cli::{Cli, Command, ConfigArgs};
 use k8s_monitor::commands;
 use k8s_monitor::settings::{LogFormat, Overrides};
@@ -78,14 +78,15 @@ fn daemon(
         let _ = writeln!(std::io::stdout(), "{}", settings.describe());
         return Ok(());
     }
-    init_logging_as(&settings.logging.level, settings.logging.format);
+    let set_log_filter = init_logging_as(&settings.logging.level, settings.logging.format);
     tracing::info!(
         source = settings.collector.source.as_str(),
         namespace = %settings.collector.namespace,
         "settings from {}",
         config.origin()
     );
-    commands::run::run(settings, agents)
+    let reloading = commands::run::reloading(config, overrides, Some(set_log_filter));
+    commands::run::run(settings, agents, reloading)
 }
 
 /// `check-config`: the settings loaded exactly as `run` loads them (file, environment), every
@@ -112,13 +113,13 @@ fn error_chain(e: &anyhow::Error) -> String {
 
 /// Text logs on stderr, for the offline commands.
 fn init_logging(default_level: &str) {
-    init_logging_as(default_level, LogFormat::Text);
+    let _ = init_logging_as(default_level, LogFormat::Text);
 }
 
 /// Logs to stderr (journald picks it up under systemd). `K8S_MONITOR_LOG` overrides the level.
 /// Colour only when stderr is a terminal and `NO_COLOR` is unset or empty (no-color.org): the
-/// journal and log files get plain text.
-fn init_logging_as(default_level: &str, format: LogFormat) {
+/// journal and log files get plain text. Returns the setter of the filter, for reloads.
+fn init_logging_as(default_level: &str, format: LogFormat) -> SetLogFilter {
     let filter = std::env::var("K8S_MONITOR_LOG").unwrap_or_else(|_| default_level.to_string());
     // Checked in `main` and by the settings: it parses.
     let filter = tracing_subscriber::EnvFilter::try_new(&filter)
@@ -129,8 +130,29 @@ fn init_logging_as(default_level: &str, format: LogFormat) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(colour);
+    // The filter sits behind a reload layer so a reload can change it in place.
     match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => {
+            let builder = builder.with_filter_reloading();
+            let handle = builder.reload_handle();
+            builder.init();
+            Box::new(move |level| set_filter(level, |f| handle.reload(f)))
+        }
+        LogFormat::Json => {
+            let builder = builder.json().with_filter_reloading();
+            let handle = builder.reload_handle();
+            builder.init();
+            Box::new(move |level| set_filter(level, |f| handle.reload(f)))
+        }
     }
+}
+
+/// A filter checked as the settings check it, then installed by `reload`.
+fn set_filter(
+    level: &str,
+    reload: impl FnOnce(tracing_subscriber::EnvFilter) -> Result<(), tracing_subscriber::reload::Error>,
+) -> Result<(), String> {
+    k8s_monitor::settings::check_filter_directive(level).map_err(|e| e.to_string())?;
+    let filter = tracing_subscriber::EnvFilter::try_new(level).map_err(|e| e.to_string())?;
+    reload(filter).map_err(|e| e.to_string())
 }

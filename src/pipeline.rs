@@ -39,6 +39,11 @@ impl ScoringPipeline {
 
     /// Whether some pod's signals have been judged: the daemon's first warm-up is over. (Every
     /// new pod warms up too; the Kubernetes-state rules speak from a pod's first sample.)
+    /// A reloaded alert threshold; every pod's state stays.
+    pub fn set_alert_threshold(&mut self, threshold: f64) {
+        self.scorer.set_alert_threshold(threshold);
+    }
+
     pub fn judging(&self) -> bool {
         self.judging
     }
@@ -116,7 +121,9 @@ impl ScoringPipeline {
         let (scorer, choice) = scorer_from_settings(settings);
         match &choice {
             ScorerChoice::Configured => {
-                tracing::info!(scorer = scorer.name(), "scorer ready")
+                let model =
+                    artifact::ModelLocation::of(settings.anomaly_model.model_dir.as_deref());
+                tracing::info!(scorer = scorer.name(), %model, "scorer ready")
             }
             ScorerChoice::FellBack { wanted, error } => tracing::warn!(
                 "the {wanted} detector cannot run, using the statistical detectors alone: {error}"
@@ -153,14 +160,14 @@ pub fn scorer_from_settings(
 ) -> (Box<dyn AnomalyScorer>, ScorerChoice) {
     let am = &settings.anomaly_model;
     let device = cpu_device();
-    let calibration = match artifact::load_statistics(&am.model_dir) {
+    let at = artifact::ModelLocation::of(am.model_dir.as_deref());
+    let calibration = match artifact::load_statistics_from(at) {
         Ok(s) => {
             let now = StatisticsCalibration::describe(&signal_settings(settings));
             if s.signal_settings != now {
                 tracing::warn!(
-                    "the statistics' calibration in {} was fitted with other per-signal \
-                     settings than these; it is used, but retrain to refit it",
-                    am.model_dir.display()
+                    "the statistics' calibration in {at} was fitted with other per-signal \
+                     settings than these; it is used, but retrain to refit it"
                 );
             }
             Some(s.evidence)
@@ -190,7 +197,7 @@ pub fn scorer_from_settings(
         DetectorKind::Lstm => LstmMode::Alone,
         DetectorKind::Ensemble => LstmMode::Ensemble,
     };
-    match artifact::load(&am.model_dir, POD_MODEL_KIND, &POD_FEATURES, &device) {
+    match artifact::load_from(at, POD_MODEL_KIND, &POD_FEATURES, &device) {
         Ok(model) => {
             let config = model.config;
             let forecaster = StreamingForecaster::new(model.network, config.architecture, device);
@@ -285,8 +292,8 @@ mod tests {
     fn an_ensemble_after_a_replay_equals_one_that_never_restarted() {
         let (before, after) = calm_then_faults(12, 4, 240);
         let mut settings = Settings::default();
-        settings.anomaly_model.model_dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/model_artifacts");
+        // The built-in model (the default): the one in models/model_artifacts.
+        settings.anomaly_model.model_dir = None;
         let (_, choice) = scorer_from_settings(&settings);
         assert!(matches!(choice, ScorerChoice::Configured), "{choice:?}");
 
@@ -323,6 +330,7 @@ mod tests {
                 .collect()
         }
         fn forget(&mut self, _pods: &[PodKey]) {}
+        fn set_alert_threshold(&mut self, _: f64) {}
     }
 
     #[test]

@@ -7,6 +7,7 @@ use super::Shutdown;
 use crate::alerts::{alertmanager_alert, webhook_message, AlertClient, RateLimit};
 use crate::analysis::{Incident, IncidentEvent, Transition};
 use crate::settings::AlertsSettings;
+use crate::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -19,12 +20,28 @@ use std::time::Instant;
 #[rtype(result = "()")]
 pub struct NotifyIncidents(pub Vec<IncidentEvent>);
 
-/// Whether a sink's last send failed, shared with the send futures.
-#[derive(Clone, Default)]
-struct SinkHealth(Rc<Cell<bool>>);
+/// Whether a sink's last send failed, shared with the send futures; and the counters.
+#[derive(Clone)]
+struct SinkHealth(Rc<Cell<bool>>, Arc<DaemonMetrics>);
 
 impl SinkHealth {
-    fn record(&self, sink: &'static str, result: Result<(), crate::alerts::SendAlertError>) {
+    fn new(metrics: Arc<DaemonMetrics>) -> SinkHealth {
+        SinkHealth(Rc::default(), metrics)
+    }
+
+    /// `n`: the notifications in the request.
+    fn record(
+        &self,
+        sink: &'static str,
+        n: usize,
+        result: Result<(), crate::alerts::SendAlertError>,
+    ) {
+        for _ in 0..n {
+            match &result {
+                Ok(()) => self.1.alert_sent(sink),
+                Err(_) => self.1.alert_dropped(sink, "send_failed"),
+            }
+        }
         match result {
             Ok(()) if self.0.get() => {
                 tracing::info!(sink, "alert sink reachable again");
@@ -39,6 +56,12 @@ impl SinkHealth {
     }
 }
 
+/// A reload: new sinks, limits or timeout. The open incidents are kept, so Alertmanager's
+/// alerts stay refreshed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reconfigure(pub AlertsSettings, pub AlertClient);
+
 pub struct Alerter {
     settings: AlertsSettings,
     client: Arc<AlertClient>,
@@ -48,10 +71,24 @@ pub struct Alerter {
     dropped: u64,
     alertmanager_health: SinkHealth,
     webhook_health: SinkHealth,
+    metrics: Arc<DaemonMetrics>,
+    /// The refresh timer, replaced when its interval changes.
+    refresh: Option<SpawnHandle>,
 }
 
 impl Alerter {
-    pub fn new(settings: AlertsSettings, client: AlertClient) -> Alerter {
+    pub fn new(
+        settings: AlertsSettings,
+        client: AlertClient,
+        metrics: Arc<DaemonMetrics>,
+    ) -> Alerter {
+        metrics.actor_known("alerter");
+        if settings.alertmanager_url.is_some() {
+            metrics.sink_known("alertmanager");
+        }
+        if settings.webhook_url.is_some() {
+            metrics.sink_known("webhook");
+        }
         Alerter {
             alertmanager_limit: RateLimit::per_minute(settings.max_per_minute),
             webhook_limit: RateLimit::per_minute(settings.max_per_minute),
@@ -59,8 +96,10 @@ impl Alerter {
             client: Arc::new(client),
             open: BTreeMap::new(),
             dropped: 0,
-            alertmanager_health: SinkHealth::default(),
-            webhook_health: SinkHealth::default(),
+            alertmanager_health: SinkHealth::new(metrics.clone()),
+            webhook_health: SinkHealth::new(metrics.clone()),
+            metrics,
+            refresh: None,
         }
     }
 
@@ -73,8 +112,11 @@ impl Alerter {
         }
         let (client, health) = (self.client.clone(), self.alertmanager_health.clone());
         ctx.spawn(
-            async move { health.record("alertmanager", client.post_alerts(&url, &alerts).await) }
-                .into_actor(self),
+            async move {
+                let sent = client.post_alerts(&url, &alerts).await;
+                health.record("alertmanager", alerts.len(), sent)
+            }
+            .into_actor(self),
         );
     }
 
@@ -84,12 +126,13 @@ impl Alerter {
         };
         let (client, health) = (self.client.clone(), self.webhook_health.clone());
         ctx.spawn(
-            async move { health.record("webhook", client.post_webhook(&url, &message).await) }
+            async move { health.record("webhook", 1, client.post_webhook(&url, &message).await) }
                 .into_actor(self),
         );
     }
 
-    fn count_drop(&mut self) {
+    fn count_drop(&mut self, sink: &'static str) {
+        self.metrics.alert_dropped(sink, "rate_limited");
         if self.dropped == 0 {
             tracing::warn!(
                 max_per_minute = self.settings.max_per_minute,
@@ -104,8 +147,14 @@ impl Actor for Alerter {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        // Refresh: Alertmanager resolves an alert it has not heard of for resolve_timeout.
-        ctx.run_interval(self.settings.resend_interval, |act, ctx| {
+        self.start_refresh(ctx);
+    }
+}
+
+impl Alerter {
+    /// Refresh: Alertmanager resolves an alert it has not heard of for resolve_timeout.
+    fn start_refresh(&mut self, ctx: &mut Context<Self>) {
+        let timer = ctx.run_interval(self.settings.resend_interval, |act, ctx| {
             let alerts = act
                 .open
                 .values()
@@ -113,10 +162,16 @@ impl Actor for Alerter {
                 .collect();
             act.send_alerts(alerts, ctx);
         });
+        self.refresh = Some(timer);
     }
 }
 
-impl Supervised for Alerter {}
+impl Supervised for Alerter {
+    fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        self.metrics.actor_restarted("alerter");
+        tracing::warn!("alerter restarted by its supervisor");
+    }
+}
 
 impl Handler<NotifyIncidents> for Alerter {
     type Result = ();
@@ -150,18 +205,42 @@ impl Handler<NotifyIncidents> for Alerter {
                     let ends = (event.event == Transition::Resolved).then_some(event.at);
                     alerts.push(alertmanager_alert(incident, ends));
                 } else {
-                    self.count_drop();
+                    self.count_drop("alertmanager");
                 }
             }
             if self.settings.webhook_url.is_some() && event.event != Transition::Updated {
                 if self.webhook_limit.allow(now) {
                     self.send_webhook(webhook_message(&event), ctx);
                 } else {
-                    self.count_drop();
+                    self.count_drop("webhook");
                 }
             }
         }
         self.send_alerts(alerts, ctx);
+    }
+}
+
+impl Handler<Reconfigure> for Alerter {
+    type Result = ();
+
+    fn handle(&mut self, Reconfigure(settings, client): Reconfigure, ctx: &mut Context<Self>) {
+        if settings.alertmanager_url.is_some() {
+            self.metrics.sink_known("alertmanager");
+        }
+        if settings.webhook_url.is_some() {
+            self.metrics.sink_known("webhook");
+        }
+        self.alertmanager_limit = RateLimit::per_minute(settings.max_per_minute);
+        self.webhook_limit = RateLimit::per_minute(settings.max_per_minute);
+        let resend = settings.resend_interval != self.settings.resend_interval;
+        self.settings = settings;
+        self.client = Arc::new(client);
+        if resend {
+            if let Some(t) = self.refresh.take() {
+                ctx.cancel_future(t);
+            }
+            self.start_refresh(ctx);
+        }
     }
 }
 

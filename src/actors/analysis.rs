@@ -13,8 +13,23 @@ use crate::analysis::llm_request::{evidence_document, sensitive_names, signature
 use crate::analysis::{IncidentEvent, IncidentJournal, IncidentTracker, Transition};
 use crate::features::PodKey;
 use crate::insights::PodIncident;
+use crate::live_view::LiveView;
+use crate::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A reload: the incident timings, and the alert sinks and LLM to use from now on.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reconfigure {
+    pub resolve_after: std::time::Duration,
+    pub cooldown: std::time::Duration,
+    /// `Some`: replace the alerter (`Some(None)`: none).
+    pub alerter: Option<Option<Recipient<NotifyIncidents>>>,
+    /// `Some`: replace the LLM explainer (`Some(None)`: none).
+    pub llm: Option<Option<Recipient<ExplainIncident>>>,
+}
 
 pub struct Analysis {
     tracker: IncidentTracker,
@@ -26,6 +41,8 @@ pub struct Analysis {
     llm: Option<Recipient<ExplainIncident>>,
     journal_failing: bool,
     llm_failing: bool,
+    metrics: Arc<DaemonMetrics>,
+    view: LiveView,
 }
 
 impl Analysis {
@@ -37,8 +54,14 @@ impl Analysis {
         insights: Recipient<PublishScores>,
         alerter: Option<Recipient<NotifyIncidents>>,
         llm: Option<Recipient<ExplainIncident>>,
+        metrics: Arc<DaemonMetrics>,
+        view: LiveView,
     ) -> Analysis {
+        metrics.actor_known("analysis");
+        metrics.incidents_open([]);
         Analysis {
+            metrics,
+            view,
             tracker,
             journal,
             insights,
@@ -115,6 +138,7 @@ impl Analysis {
                     if let Some(event) = act.tracker.attach_llm(&id, explanation) {
                         tracing::info!(incident = %id, "LLM explanation attached");
                         act.record(std::slice::from_ref(&event));
+                        act.publish_incidents();
                     }
                 }
                 Err(e) => {
@@ -128,6 +152,21 @@ impl Analysis {
                     }
                 }
             }));
+        }
+    }
+
+    /// The open incidents for the endpoint (most severe, then oldest, first) and their counts.
+    fn publish_incidents(&self) {
+        let mut open: Vec<&crate::analysis::Incident> = self.tracker.open().collect();
+        open.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.opened_at.cmp(&b.opened_at))
+        });
+        self.metrics.incidents_open(open.iter().map(|i| i.kind));
+        match serde_json::to_vec_pretty(&open) {
+            Ok(json) => self.view.set_incidents(json),
+            Err(e) => tracing::error!(error = %e, "cannot serialise the open incidents"),
         }
     }
 
@@ -161,6 +200,7 @@ impl Actor for Analysis {
 
 impl Supervised for Analysis {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        self.metrics.actor_restarted("analysis");
         tracing::warn!("analysis restarted by its supervisor");
     }
 }
@@ -172,12 +212,47 @@ impl Handler<PublishScores> for Analysis {
         let _span = tracing::debug_span!("analyse", scores = msg.scores.len()).entered();
         let events = self.tracker.observe(&msg.scores, &msg.evicted);
         self.record(&events);
+        if !events.is_empty() {
+            self.publish_incidents();
+        }
         self.ask_llm(&events, ctx);
         if let (Some(alerter), false) = (&self.alerter, events.is_empty()) {
             alerter.do_send(NotifyIncidents(events));
         }
         let incidents = Some(self.pods_in_incidents());
         self.insights.do_send(PublishScores { incidents, ..msg });
+    }
+}
+
+impl Handler<Reconfigure> for Analysis {
+    type Result = ();
+
+    fn handle(&mut self, msg: Reconfigure, _ctx: &mut Context<Self>) {
+        // Open incidents stay open; the new timings apply to them from the next pass.
+        self.tracker.set_timings(msg.resolve_after, msg.cooldown);
+        if let Some(alerter) = msg.alerter {
+            // A new alerter knows nothing yet: it is told of the incidents open now, so their
+            // alerts fire without waiting for their next transition.
+            if let Some(new) = &alerter {
+                let open: Vec<IncidentEvent> = self
+                    .tracker
+                    .open()
+                    .map(|i| IncidentEvent {
+                        event: Transition::Opened,
+                        at: i.opened_at,
+                        incident: i.clone(),
+                    })
+                    .collect();
+                if !open.is_empty() {
+                    new.do_send(NotifyIncidents(open));
+                }
+            }
+            self.alerter = alerter;
+        }
+        if let Some(llm) = msg.llm {
+            self.llm = llm;
+            self.llm_failing = false;
+        }
     }
 }
 

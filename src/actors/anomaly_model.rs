@@ -6,6 +6,7 @@
 
 use crate::detector::PodScore;
 use crate::features::PodKey;
+use crate::health::Progress;
 use crate::metrics_row::PodMetricsRow;
 use crate::pipeline::ScoringPipeline;
 use actix::prelude::*;
@@ -34,17 +35,25 @@ pub struct ScoringFailed {
     pub message: String,
 }
 
+/// A reload: the probability at or above which a pod is anomalous. The learnt state stays.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SetAlertThreshold(pub f64);
+
 pub struct AnomalyModel {
     pipeline: ScoringPipeline,
     /// Whether the end of the warm-up was logged.
     warm_announced: bool,
+    progress: Progress,
 }
 
 impl AnomalyModel {
-    pub fn new(pipeline: ScoringPipeline) -> AnomalyModel {
+    /// `progress` advances after every message handled (see [`Progress`]).
+    pub fn new(pipeline: ScoringPipeline, progress: Progress) -> AnomalyModel {
         AnomalyModel {
             pipeline,
             warm_announced: false,
+            progress,
         }
     }
 }
@@ -75,6 +84,9 @@ impl Handler<ScoreRows> for AnomalyModel {
         let _span =
             tracing::debug_span!("score_rows", rows = n, replay = msg.replay.len()).entered();
         let failed = |message: String| ScoringFailed { rows: n, message };
+        // Counted before the work too: a message that starts is progress as much as one that ends.
+        self.progress.advance();
+        let _advance = AdvanceOnDrop(&self.progress);
         let result = super::catch_panic(|| {
             let mut evicted = self.pipeline.replay(&msg.replay)?;
             let (scores, more) = self.pipeline.score_rows(&msg.rows)?;
@@ -103,6 +115,23 @@ impl Handler<ScoreRows> for AnomalyModel {
                 Err(failed(format!("panicked: {panic}")))
             }
         }
+    }
+}
+
+impl Handler<SetAlertThreshold> for AnomalyModel {
+    type Result = ();
+
+    fn handle(&mut self, msg: SetAlertThreshold, _ctx: &mut SyncContext<Self>) {
+        self.pipeline.set_alert_threshold(msg.0);
+    }
+}
+
+/// Advances the progress when the handler returns, whichever way.
+struct AdvanceOnDrop<'a>(&'a Progress);
+
+impl Drop for AdvanceOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.advance();
     }
 }
 
@@ -145,6 +174,7 @@ mod tests {
                 .collect()
         }
         fn forget(&mut self, _pods: &[PodKey]) {}
+        fn set_alert_threshold(&mut self, _: f64) {}
     }
 
     fn row(t: i64) -> PodMetricsRow {
@@ -164,10 +194,10 @@ mod tests {
                     crate::signal::SignalSettings::default(),
                     Duration::from_secs(60),
                 );
-                AnomalyModel::new(ScoringPipeline::new(
-                    features,
-                    Box::new(PanicsOnce(c.clone())),
-                ))
+                AnomalyModel::new(
+                    ScoringPipeline::new(features, Box::new(PanicsOnce(c.clone()))),
+                    Progress::new(),
+                )
             });
             let first = model
                 .send(ScoreRows {

@@ -7,13 +7,24 @@
 use super::csv_writer::AppendRows;
 use super::Shutdown;
 use crate::clock::Clock;
+use crate::health::{Health, SourceState};
 use crate::metrics_row::PodMetricsRow;
 use crate::source::{MetricsSource, SourceError};
+use crate::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// A reload: a new interval and/or a new source (rebuilt from new settings). A source swapped
+/// while a collection is in flight takes over at the next one.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reconfigure {
+    pub interval: Option<Duration>,
+    pub source: Option<Box<dyn MetricsSource>>,
+}
 
 pub struct Collector {
     /// `None` while a collection is in flight (the future owns the source until it answers).
@@ -29,6 +40,12 @@ pub struct Collector {
     slow: bool,
     skipped_while_slow: u64,
     stopped: bool,
+    metrics: Arc<DaemonMetrics>,
+    health: Health,
+    /// The interval timer, replaced when the interval changes.
+    ticks: Option<SpawnHandle>,
+    /// A new source waiting for the collection in flight to finish.
+    next_source: Option<Box<dyn MetricsSource>>,
 }
 
 type Outcome = (
@@ -42,8 +59,15 @@ impl Collector {
         interval: Duration,
         sink: Recipient<AppendRows>,
         clock: Arc<dyn Clock>,
+        metrics: Arc<DaemonMetrics>,
+        health: Health,
     ) -> Collector {
+        metrics.actor_known("collector");
         Collector {
+            metrics,
+            health,
+            ticks: None,
+            next_source: None,
             source_name: source.name(),
             source: Some(source),
             interval,
@@ -103,9 +127,15 @@ impl Collector {
     }
 
     fn finish(&mut self, (source, outcome): Outcome, ctx: &mut Context<Self>) {
-        self.source = Some(source);
+        let problem = source.problem();
+        self.source = Some(self.next_source.take().unwrap_or(source));
         match outcome {
             Ok(Ok(rows)) => {
+                self.metrics.collection(problem.is_none());
+                self.health.source(match problem {
+                    None => SourceState::Up,
+                    Some(p) => SourceState::Down(p),
+                });
                 if self.failing {
                     tracing::info!(source = self.source_name, "collection recovered");
                     self.failing = false;
@@ -117,6 +147,8 @@ impl Collector {
             }
             // One log line per state change, not one per failed interval.
             Ok(Err(e)) => {
+                self.metrics.collection(false);
+                self.health.source(SourceState::Down(e.to_string()));
                 if !self.failing {
                     tracing::warn!(error = %e, "collection failing; will keep trying");
                     self.failing = true;
@@ -140,12 +172,39 @@ impl Actor for Collector {
             "collector started"
         );
         self.collect_once(ctx);
-        ctx.run_interval(self.interval, |act, ctx| act.collect_once(ctx));
+        self.ticks = Some(ctx.run_interval(self.interval, |act, ctx| act.collect_once(ctx)));
+    }
+}
+
+impl Handler<Reconfigure> for Collector {
+    type Result = ();
+
+    fn handle(&mut self, msg: Reconfigure, ctx: &mut Context<Self>) {
+        if let Some(source) = msg.source {
+            tracing::info!(
+                source = source.name(),
+                "collecting from the reloaded source"
+            );
+            self.source_name = source.name();
+            self.failing = false;
+            match self.source.as_mut() {
+                Some(current) => *current = source,
+                None => self.next_source = Some(source),
+            }
+        }
+        if let Some(interval) = msg.interval.filter(|i| *i != self.interval) {
+            self.interval = interval;
+            if let Some(ticks) = self.ticks.take() {
+                ctx.cancel_future(ticks);
+            }
+            self.ticks = Some(ctx.run_interval(interval, |act, ctx| act.collect_once(ctx)));
+        }
     }
 }
 
 impl Supervised for Collector {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        self.metrics.actor_restarted("collector");
         tracing::warn!("collector restarted by its supervisor");
     }
 }
@@ -215,6 +274,8 @@ mod tests {
                     Duration::from_millis(20),
                     sink,
                     Arc::new(ManualClock::new(now)),
+                    Arc::new(DaemonMetrics::new(0)),
+                    Health::new(),
                 )
             });
             // Bounded wait for rows collected after the panic (the 2nd collection panicked).
@@ -275,6 +336,8 @@ mod tests {
                 Duration::from_millis(20),
                 sink,
                 Arc::new(ManualClock::new(now)),
+                Arc::new(DaemonMetrics::new(0)),
+                Health::new(),
             )
             .start();
             for _ in 0..250 {
@@ -292,6 +355,88 @@ mod tests {
             counts.lock().unwrap().1,
             1,
             "at most one collection in flight"
+        );
+    }
+
+    /// Rows of one named pod, and whether it is down (for readiness).
+    struct PodSource(&'static str, Option<&'static str>);
+
+    impl MetricsSource for PodSource {
+        fn name(&self) -> &'static str {
+            "pods"
+        }
+        fn collect(&mut self, now: DateTime<Utc>) -> Collection<'_> {
+            let row = PodMetricsRow::empty(now, "ns", self.0);
+            Box::pin(std::future::ready(Ok(vec![row])))
+        }
+        fn problem(&self) -> Option<String> {
+            self.1.map(str::to_string)
+        }
+    }
+
+    /// Pod names of the rows received.
+    struct PodRecorder(Arc<Mutex<Vec<String>>>);
+
+    impl Actor for PodRecorder {
+        type Context = Context<Self>;
+    }
+
+    impl Handler<AppendRows> for PodRecorder {
+        type Result = ();
+        fn handle(&mut self, msg: AppendRows, _: &mut Context<Self>) {
+            let mut seen = self.0.lock().unwrap();
+            seen.extend(msg.0.iter().map(|r| r.pod.clone()));
+        }
+    }
+
+    #[test]
+    fn a_reload_swaps_the_source_and_the_interval_and_readiness_follows_the_source() {
+        let pods = Arc::new(Mutex::new(Vec::new()));
+        let seen = pods.clone();
+        let health = Health::new();
+        let h = health.clone();
+        let now: DateTime<Utc> = "2030-01-01T00:00:00Z".parse().unwrap();
+        actix::System::new().block_on(async move {
+            let sink = PodRecorder(seen.clone()).start().recipient();
+            let collector = Collector::new(
+                Box::new(PodSource("old", None)),
+                // Long: only the first collection happens before the reload.
+                Duration::from_secs(3600),
+                sink,
+                Arc::new(ManualClock::new(now)),
+                Arc::new(DaemonMetrics::new(0)),
+                h.clone(),
+            )
+            .start();
+            for _ in 0..250 {
+                if !seen.lock().unwrap().is_empty() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            assert_eq!(h.source_state(), SourceState::Up);
+            collector.do_send(Reconfigure {
+                interval: Some(Duration::from_millis(20)),
+                source: Some(Box::new(PodSource("new", Some("backend down")))),
+            });
+            for _ in 0..250 {
+                if seen.lock().unwrap().iter().filter(|p| *p == "new").count() >= 3 {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        });
+        let pods = pods.lock().unwrap();
+        assert_eq!(pods[0], "old");
+        assert!(
+            pods.iter().filter(|p| *p == "new").count() >= 3,
+            "the new source at the new interval: {pods:?}"
+        );
+        assert!(pods.iter().skip_while(|p| *p == "old").all(|p| p == "new"));
+        assert_eq!(
+            health.source_state(),
+            SourceState::Down("backend down".to_string()),
+            "rows through an outage are not a working source"
         );
     }
 }

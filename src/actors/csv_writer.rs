@@ -8,11 +8,13 @@
 
 use super::Shutdown;
 use crate::metrics_row::{PodMetricsRow, CSV_HEADER};
+use crate::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Rows to append, in order.
 #[derive(Debug, Message)]
@@ -136,11 +138,14 @@ fn open_for_append(path: &Path) -> io::Result<(File, u64, u64)> {
 pub struct CsvWriter {
     appender: CsvAppender,
     failing: bool,
+    metrics: Arc<DaemonMetrics>,
 }
 
 impl CsvWriter {
-    pub fn new(path: &Path) -> CsvWriter {
+    pub fn new(path: &Path, metrics: Arc<DaemonMetrics>) -> CsvWriter {
+        metrics.actor_known("csv_writer");
         CsvWriter {
+            metrics,
             appender: CsvAppender::new(path),
             failing: false,
         }
@@ -153,6 +158,7 @@ impl Actor for CsvWriter {
 
 impl Supervised for CsvWriter {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        self.metrics.actor_restarted("csv_writer");
         tracing::warn!("csv writer restarted by its supervisor");
     }
 }

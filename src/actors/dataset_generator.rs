@@ -9,14 +9,17 @@
 use super::anomaly_model::ScoreRows;
 use super::insights_writer::PublishScores;
 use super::Shutdown;
+use crate::clock::Clock;
 use crate::csv_input::{
     load_position, save_position, watch_file, CsvTail, FileWatch, IngestStats, Layout, RowParser,
     TailEvent, TailPosition, Tailed,
 };
 use crate::metrics_row::PodMetricsRow;
 use crate::settings::Settings;
+use crate::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Bad rows logged one by one per minute; beyond that they are only counted and summarised.
@@ -48,6 +51,14 @@ impl DatasetGeneratorOptions {
             },
         }
     }
+}
+
+/// A reload: how often rows are read and scored.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SetIntervals {
+    pub watch_interval: Duration,
+    pub poll_interval: Duration,
 }
 
 /// Consecutive data lines of one file.
@@ -86,6 +97,11 @@ pub struct DatasetGenerator {
     bad_rows_logged: u64,
     stats_window_start: Instant,
     stats_at_window_start: IngestStats,
+    metrics: Arc<DaemonMetrics>,
+    /// Wall time, for the lag from a row's collection to its verdict.
+    clock: Arc<dyn Clock>,
+    /// The read and score timers, replaced when their intervals change.
+    timers: Vec<SpawnHandle>,
 }
 
 impl DatasetGenerator {
@@ -93,7 +109,10 @@ impl DatasetGenerator {
         opts: DatasetGeneratorOptions,
         model: Recipient<ScoreRows>,
         insights: Recipient<PublishScores>,
+        metrics: Arc<DaemonMetrics>,
+        clock: Arc<dyn Clock>,
     ) -> DatasetGenerator {
+        metrics.actor_known("dataset_generator");
         let saved = match load_position(&opts.offset_file) {
             Ok(p) => p,
             Err(e) => {
@@ -124,6 +143,9 @@ impl DatasetGenerator {
             bad_rows_logged: 0,
             stats_window_start: Instant::now(),
             stats_at_window_start: IngestStats::default(),
+            metrics,
+            clock,
+            timers: Vec::new(),
         }
     }
 
@@ -154,6 +176,9 @@ impl DatasetGenerator {
                     }
                     Tailed::Line(line) => {
                         let Some(parser) = self.parser.as_mut() else {
+                            if !line.already_processed {
+                                self.metrics.row_rejected("unknown_header");
+                            }
                             self.stats.rows_skipped += 1;
                             *self
                                 .stats
@@ -167,6 +192,7 @@ impl DatasetGenerator {
                         match result {
                             Ok(row) if line.already_processed => self.replay.push(row),
                             Ok(row) => {
+                                self.metrics.rows_ingested(1);
                                 self.pending.push(row);
                                 match self.pending_lines.last_mut() {
                                     Some(r) if !self.new_file_started => {
@@ -182,6 +208,9 @@ impl DatasetGenerator {
                                 self.new_file_started = false;
                             }
                             Err(e) => {
+                                if !line.already_processed {
+                                    self.metrics.row_rejected(e.reason());
+                                }
                                 if !line.already_processed
                                     && self.bad_rows_logged < BAD_ROWS_LOGGED_PER_MINUTE
                                 {
@@ -255,6 +284,8 @@ impl DatasetGenerator {
         let rows = std::mem::take(&mut self.pending);
         let lines = std::mem::take(&mut self.pending_lines);
         let n = rows.len();
+        let oldest = rows.iter().map(|r| r.timestamp).min();
+        let started = Instant::now();
         self.scoring = true;
         self.model
             .send(ScoreRows {
@@ -264,6 +295,9 @@ impl DatasetGenerator {
             .into_actor(self)
             .map(move |res, act, _ctx| {
                 act.scoring = false;
+                if matches!(res, Ok(Ok(_))) {
+                    act.observe_batch(started, oldest);
+                }
                 act.handle_scored(res, n, lines, position);
             })
             .spawn(ctx);
@@ -310,6 +344,15 @@ impl DatasetGenerator {
             }
         }
         self.save(position);
+    }
+
+    /// The batch's scoring time and its lag: from its oldest row's collection to now.
+    fn observe_batch(&self, started: Instant, oldest: Option<chrono::DateTime<chrono::Utc>>) {
+        let now = self.clock.now();
+        let lag = oldest.map(|t| (now - t).as_seconds_f64());
+        let now_secs = now.timestamp_micros() as f64 / 1e6;
+        self.metrics
+            .batch_scored(started.elapsed().as_secs_f64(), lag, now_secs);
     }
 
     fn save(&mut self, position: TailPosition) {
@@ -369,13 +412,36 @@ impl Actor for DatasetGenerator {
             "dataset generator started"
         );
         self.read_new();
-        ctx.run_interval(self.opts.poll_interval, |act, _| act.read_new());
-        ctx.run_interval(self.opts.watch_interval, |act, ctx| act.score_pending(ctx));
+        self.start_timers(ctx);
+    }
+}
+
+impl DatasetGenerator {
+    fn start_timers(&mut self, ctx: &mut Context<Self>) {
+        for t in self.timers.drain(..) {
+            ctx.cancel_future(t);
+        }
+        self.timers = vec![
+            ctx.run_interval(self.opts.poll_interval, |act, _| act.read_new()),
+            ctx.run_interval(self.opts.watch_interval, |act, ctx| act.score_pending(ctx)),
+        ];
+    }
+}
+
+impl Handler<SetIntervals> for DatasetGenerator {
+    type Result = ();
+
+    fn handle(&mut self, msg: SetIntervals, ctx: &mut Context<Self>) {
+        self.opts.watch_interval = msg.watch_interval;
+        self.opts.poll_interval = msg.poll_interval;
+        // The file watch's own polling fallback keeps its period until the next restart.
+        self.start_timers(ctx);
     }
 }
 
 impl Supervised for DatasetGenerator {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        self.metrics.actor_restarted("dataset_generator");
         tracing::warn!("dataset generator restarted by its supervisor");
         self.scoring = false;
     }

@@ -7,10 +7,13 @@ use super::Shutdown;
 use crate::detector::PodScore;
 use crate::features::PodKey;
 use crate::insights::{InsightsTable, PodIncident};
+use crate::live_view::LiveView;
+use crate::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// New scores, and pods that are gone; from the analysis, also the pods in open incidents.
@@ -23,6 +26,14 @@ pub struct PublishScores {
     pub incidents: Option<HashMap<PodKey, PodIncident>>,
 }
 
+/// A reload: the entries kept and the summary's period.
+#[derive(Debug, Message)]
+#[rtype(result = "()")]
+pub struct SetInsightsOptions {
+    pub max_pods: usize,
+    pub summary_every: Duration,
+}
+
 pub struct InsightsWriter {
     path: PathBuf,
     table: InsightsTable,
@@ -30,11 +41,22 @@ pub struct InsightsWriter {
     summary_every: Duration,
     /// Data time of the last summary line (or of the first scores).
     last_summary: Option<DateTime<Utc>>,
+    metrics: Arc<DaemonMetrics>,
+    view: LiveView,
 }
 
 impl InsightsWriter {
-    pub fn new(path: PathBuf, max_pods: usize, summary_every: Duration) -> InsightsWriter {
+    pub fn new(
+        path: PathBuf,
+        max_pods: usize,
+        summary_every: Duration,
+        metrics: Arc<DaemonMetrics>,
+        view: LiveView,
+    ) -> InsightsWriter {
+        metrics.actor_known("insights_writer");
         InsightsWriter {
+            metrics,
+            view,
             path,
             table: InsightsTable::new(max_pods),
             failing: false,
@@ -44,7 +66,15 @@ impl InsightsWriter {
     }
 
     fn write(&mut self) {
-        match self.table.write(&self.path) {
+        let written = self.table.to_json().and_then(|json| {
+            crate::atomic_file::write_atomic(&self.path, &json)?;
+            Ok(json)
+        });
+        let written = written.map(|json| {
+            self.metrics.insights_written();
+            self.view.set_insights(json);
+        });
+        match written {
             Ok(()) if self.failing => {
                 tracing::info!(path = %self.path.display(), "writing insights works again");
                 self.failing = false;
@@ -65,6 +95,7 @@ impl Actor for InsightsWriter {
 
 impl Supervised for InsightsWriter {
     fn restarting(&mut self, _ctx: &mut Context<Self>) {
+        self.metrics.actor_restarted("insights_writer");
         tracing::warn!("insights writer restarted by its supervisor");
     }
 }
@@ -112,11 +143,13 @@ impl Handler<PublishScores> for InsightsWriter {
             }
         }
         self.table.forget(&msg.evicted);
+        self.metrics.forget_pods(&msg.evicted);
         let latest = msg.scores.iter().map(|s| s.timestamp).max();
         self.table.update(msg.scores);
         if let Some(incidents) = msg.incidents {
             self.table.set_incidents(incidents);
         }
+        self.metrics.pods(self.table.scores());
         self.write();
         // The summary is about the daemon, not this pass: outside its span.
         drop(span);
@@ -195,6 +228,16 @@ fn announce(before: Said, s: &PodScore) -> (Said, Option<Announcement>) {
         unknown: false,
     };
     (after, line)
+}
+
+impl Handler<SetInsightsOptions> for InsightsWriter {
+    type Result = ();
+
+    fn handle(&mut self, msg: SetInsightsOptions, _ctx: &mut Context<Self>) {
+        // Applied from the next pass (fewer entries: the least interesting go then).
+        self.table.set_max_pods(msg.max_pods);
+        self.summary_every = msg.summary_every;
+    }
 }
 
 impl Handler<Shutdown> for InsightsWriter {

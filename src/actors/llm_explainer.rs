@@ -3,6 +3,7 @@
 //! this actor's arbiter, bounded in concurrency and rate by the explainer itself.
 
 use crate::llm::{ExplainError, Explanation, LlmExplainer, NameKind};
+use crate::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use std::sync::Arc;
 
@@ -17,12 +18,15 @@ pub struct ExplainIncident {
 
 pub struct LlmExplainerActor {
     explainer: Arc<LlmExplainer>,
+    metrics: Arc<DaemonMetrics>,
 }
 
 impl LlmExplainerActor {
-    pub fn new(explainer: LlmExplainer) -> LlmExplainerActor {
+    pub fn new(explainer: LlmExplainer, metrics: Arc<DaemonMetrics>) -> LlmExplainerActor {
+        metrics.llm_request_known("ok");
         LlmExplainerActor {
             explainer: Arc::new(explainer),
+            metrics,
         }
     }
 }
@@ -35,11 +39,16 @@ impl Handler<ExplainIncident> for LlmExplainerActor {
     type Result = ResponseFuture<Result<Explanation, ExplainError>>;
 
     fn handle(&mut self, msg: ExplainIncident, _ctx: &mut Context<Self>) -> Self::Result {
-        let explainer = self.explainer.clone();
+        let (explainer, metrics) = (self.explainer.clone(), self.metrics.clone());
         Box::pin(async move {
-            explainer
+            let answer = explainer
                 .explain(&msg.signature, msg.document, &msg.names)
-                .await
+                .await;
+            metrics.llm_request(match &answer {
+                Ok(_) => "ok",
+                Err(e) => e.kind(),
+            });
+            answer
         })
     }
 }

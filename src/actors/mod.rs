@@ -10,7 +10,6 @@ pub mod anomaly_model;
 pub mod collector;
 pub mod csv_writer;
 pub mod dataset_generator;
-
 pub mod insights_writer;
 pub mod llm_explainer;
 pub mod orchestrator;
@@ -19,6 +18,33 @@ pub mod orchestrator;
 #[derive(Debug, Clone, Copy, actix::Message)]
 #[rtype(result = "()")]
 pub struct Shutdown;
+
+/// Asks an actor whether it is answering: the orchestrator's heartbeat (readiness and the
+/// systemd watchdog). Handled at once; an actor stuck in a message never answers.
+#[derive(Debug, Clone, Copy, actix::Message)]
+#[rtype(result = "()")]
+pub struct Ping;
+
+/// Answers [`Ping`] for each listed actor type.
+macro_rules! answer_pings {
+    ($($actor:ty),* $(,)?) => {$(
+        impl actix::Handler<Ping> for $actor {
+            type Result = ();
+            fn handle(&mut self, _: Ping, _: &mut <$actor as actix::Actor>::Context) {}
+        }
+    )*};
+}
+
+answer_pings!(
+    alerter::Alerter,
+    analysis::Analysis,
+    anomaly_model::AnomalyModel,
+    collector::Collector,
+    csv_writer::CsvWriter,
+    dataset_generator::DatasetGenerator,
+    insights_writer::InsightsWriter,
+    llm_explainer::LlmExplainerActor,
+);
 
 /// Runs `f`, turning a panic into an error message so the actor can restart instead of dying.
 pub(crate) fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {

@@ -47,6 +47,16 @@ impl IncidentTracker {
         }
     }
 
+    /// New timings (a reload); open incidents keep their history.
+    pub fn set_timings(
+        &mut self,
+        resolve_after: std::time::Duration,
+        cooldown: std::time::Duration,
+    ) {
+        self.resolve_after = TimeDelta::from_std(resolve_after).unwrap_or(TimeDelta::MAX);
+        self.cooldown = TimeDelta::from_std(cooldown).unwrap_or(TimeDelta::MAX);
+    }
+
     /// The open incidents.
     pub fn open(&self) -> impl Iterator<Item = &Incident> {
         self.open.values()

@@ -44,8 +44,8 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         step,
     };
     let began = std::time::Instant::now();
-    let summary = generate_dataset(&opts, &args.out)
-        .with_context(|| format!("generating a data set in {}", args.out.display()))?;
+    let summary = generate_dataset(&opts, &args.output)
+        .with_context(|| format!("generating a data set in {}", args.output.display()))?;
     let secs = began.elapsed().as_secs_f64();
     println!(
         "wrote {} rows for {} pods with {} labelled faults and {} benign events in {:.1}s ({:.0} rows/s)\n  {}\n  {}\n  {}",

@@ -42,17 +42,17 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     let dg = &defaults.dataset_generator;
     let signal = crate::pipeline::signal_settings(&defaults);
     let warm_up = defaults.anomaly_model.warm_up.as_secs_f64();
-    // Before hours of training, not after: the default `--out` is the shipped model.
+    // Before hours of training, not after: the default `--output` is the shipped model.
     if !args.force {
         if let Some(existing) = ["config.json", "model.bpk", "statistics.json"]
             .iter()
-            .map(|f| args.out.join(f))
+            .map(|f| args.output.join(f))
             .find(|p| p.exists())
         {
             bail!(
-                "{} already holds a model ({}): train into another --out, or pass --force to \
+                "{} already holds a model ({}): train into another --output, or pass --force to \
                  replace it",
-                args.out.display(),
+                args.output.display(),
                 existing.display()
             );
         }
@@ -202,9 +202,9 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         crate_version: env!("CARGO_PKG_VERSION").to_string(),
         burn_version: "0.22.1".to_string(),
     };
-    let config = artifact::save(&args.out, &trained.network, config)?;
+    let config = artifact::save(&args.output, &trained.network, config)?;
     artifact::save_statistics(
-        &args.out,
+        &args.output,
         &StatisticsCalibration {
             format_version: FORMAT_VERSION,
             evidence: statistics,
@@ -220,7 +220,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         trained.validation_loss,
         config.calibration.spike.samples,
         alert_rate,
-        args.out.display(),
+        args.output.display(),
         config.weights_sha256
     );
     Ok(())

@@ -37,12 +37,12 @@ impl FileWatch {
 pub enum WatchError {
     #[error("cannot watch {path}: it has no file name")]
     NoFileName { path: PathBuf },
-    #[error("cannot watch the directory {dir} of the metrics file: {source}")]
+    #[error("cannot watch the directory {dir}: {source}")]
     NoDirectory {
         dir: PathBuf,
         source: std::io::Error,
     },
-    #[error("cannot watch the directory {dir} of the metrics file: {source}")]
+    #[error("cannot watch the directory {dir}: {source}")]
     WatchDir { dir: PathBuf, source: notify::Error },
 }
 
@@ -52,7 +52,18 @@ pub fn watch_file(
     poll_fallback: Duration,
     on_change: impl Fn() + Send + Sync + 'static,
 ) -> Result<FileWatch, WatchError> {
-    start(path, false, poll_fallback, Arc::new(on_change))
+    start(path, false, poll_fallback, Arc::new(on_change), true)
+}
+
+/// Calls `on_change` on any change in the directory of `path`: for a file that may be replaced
+/// through a symlink elsewhere in it (a Kubernetes ConfigMap volume swaps its `..data` link),
+/// so the caller compares the contents itself.
+pub fn watch_directory_of(
+    path: &Path,
+    poll_fallback: Duration,
+    on_change: impl Fn() + Send + Sync + 'static,
+) -> Result<FileWatch, WatchError> {
+    start(path, false, poll_fallback, Arc::new(on_change), false)
 }
 
 /// `force_poll` skips the native watcher (for tests of the fallback).
@@ -61,6 +72,7 @@ fn start(
     force_poll: bool,
     poll_interval: Duration,
     on_change: Arc<dyn Fn() + Send + Sync>,
+    only_this_file: bool,
 ) -> Result<FileWatch, WatchError> {
     let name = path
         .file_name()
@@ -82,7 +94,7 @@ fn start(
         Err(source) => return Err(WatchError::NoDirectory { dir, source }),
     }
     if !force_poll {
-        let handler = event_handler(name.clone(), on_change.clone());
+        let handler = event_handler(name.clone(), on_change.clone(), only_this_file);
         let native = RecommendedWatcher::new(handler, Config::default()).and_then(|mut w| {
             w.watch(&dir, RecursiveMode::NonRecursive)?;
             Ok(w)
@@ -99,7 +111,7 @@ fn start(
             }
         }
     }
-    let handler = event_handler(name, on_change);
+    let handler = event_handler(name, on_change, only_this_file);
     let mut w = PollWatcher::new(handler, Config::default().with_poll_interval(poll_interval))
         .map_err(|source| WatchError::WatchDir {
             dir: dir.clone(),
@@ -118,13 +130,15 @@ fn start(
 fn event_handler(
     name: OsString,
     on_change: Arc<dyn Fn() + Send + Sync>,
+    only_this_file: bool,
 ) -> impl FnMut(notify::Result<Event>) + Send + 'static {
     move |event| match event {
         Ok(event) => {
-            let ours = event
-                .paths
-                .iter()
-                .any(|p| p.file_name() == Some(name.as_os_str()));
+            let ours = !only_this_file
+                || event
+                    .paths
+                    .iter()
+                    .any(|p| p.file_name() == Some(name.as_os_str()));
             if ours || event.need_rescan() {
                 on_change();
             }
@@ -154,6 +168,7 @@ mod tests {
             Arc::new(move || {
                 let _ = tx.send(());
             }),
+            true,
         )
         .unwrap();
         assert_eq!(watch.is_polling(), force_poll);
@@ -184,7 +199,14 @@ mod tests {
     fn missing_directory_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("nope").join("pod_metrics.csv");
-        let e = start(&file, true, Duration::from_millis(50), Arc::new(|| {})).unwrap_err();
+        let e = start(
+            &file,
+            true,
+            Duration::from_millis(50),
+            Arc::new(|| {}),
+            true,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("nope"), "{e}");
     }
 }

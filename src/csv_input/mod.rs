@@ -24,7 +24,7 @@ mod tail_tests;
 #[cfg(test)]
 mod tests;
 
-pub use file_watch::{watch_file, FileWatch, WatchError};
+pub use file_watch::{watch_directory_of, watch_file, FileWatch, WatchError};
 pub use ingest_stats::IngestStats;
 pub use layout::{DetectLayoutError, Layout};
 pub use legacy::{LegacyLayout, LEGACY_COLUMNS};

@@ -370,6 +370,11 @@ impl AnomalyScorer for LstmScorer {
             self.trackers.remove(p);
         }
     }
+
+    fn set_alert_threshold(&mut self, threshold: f64) {
+        self.alert_threshold = threshold;
+        self.statistics.set_alert_threshold(threshold);
+    }
 }
 
 #[cfg(test)]

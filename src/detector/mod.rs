@@ -28,4 +28,7 @@ pub trait AnomalyScorer: Send {
     fn score(&mut self, features: &[FeatureRow]) -> Vec<PodScore>;
     /// Drops the state of pods that are gone.
     fn forget(&mut self, pods: &[PodKey]);
+    /// The probability at or above which a pod is anomalous from now on (a reload); the state
+    /// learnt so far is kept.
+    fn set_alert_threshold(&mut self, threshold: f64);
 }

@@ -116,6 +116,32 @@ pub struct PodScore {
 }
 
 impl PodScore {
+    /// An observed verdict with no evidence, for tests of what consumes verdicts: anomalous at
+    /// the default threshold (0.7).
+    #[cfg(test)]
+    pub(crate) fn observed(
+        at: chrono::DateTime<chrono::Utc>,
+        namespace: &str,
+        pod: &str,
+        workload: &str,
+        probability: f64,
+    ) -> PodScore {
+        PodScore {
+            timestamp: at,
+            namespace: namespace.into(),
+            pod: pod.into(),
+            node: "n1".into(),
+            workload: workload.into(),
+            anomaly_probability: probability,
+            is_anomaly: probability >= 0.7,
+            anomaly_type: None,
+            severity: Severity::Info,
+            evidence: vec![],
+            context: Default::default(),
+            status: Default::default(),
+        }
+    }
+
     /// The verdict on the pod of `f` at its timestamp.
     /// A row that measured nothing gets [`PodScore::unknown`] whatever the scorer made of it.
     pub fn of(

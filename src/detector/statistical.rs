@@ -307,6 +307,10 @@ impl AnomalyScorer for StatisticalEnsemble {
             self.pods.remove(p);
         }
     }
+
+    fn set_alert_threshold(&mut self, threshold: f64) {
+        self.settings.alert_threshold = threshold;
+    }
 }
 
 /// The evidence one tracked signal gives, read with its sibling comparison (module docs, 2).

@@ -3,10 +3,9 @@
 //! windows at `/faults` as ground truth.
 //!
 //! - [`live_cluster`]: pure; the cluster, ticked on a fixed step grid up to a given time.
-//! - [`http`]: pure; request line parsing, routing and response encoding.
-//! - [`server`]: the tokio listener loop, stopped by a future (the signal handler).
+//! - [`server`]: the routes on axum (as the daemon's endpoint), stopped by a future (the
+//!   signal handler).
 
-pub mod http;
 pub mod live_cluster;
 pub mod server;
 

@@ -12,8 +12,9 @@
 use super::config::{ApiKey, LlmConfig};
 use super::error::ExplainError;
 use super::rate_limit::RateLimiter;
-use crate::backoff::{error_chain, Backoff};
 use crate::clock::Clock;
+use crate::error_chain::error_chain;
+use backon::Retryable;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -50,7 +51,7 @@ pub struct LlmClient {
     temperature: f64,
     in_flight: Semaphore,
     rate: RateLimiter,
-    backoff: Backoff,
+    retry_backoff: Duration,
 }
 
 /// A failed attempt, and the server's `Retry-After` if it gave one.
@@ -110,7 +111,7 @@ impl LlmClient {
             temperature: config.temperature,
             in_flight: Semaphore::new(config.max_concurrency.max(1)),
             rate: RateLimiter::new(config.max_requests_per_minute, clock),
-            backoff: Backoff::new(config.retry_backoff),
+            retry_backoff: config.retry_backoff,
         })
     }
 
@@ -147,46 +148,43 @@ impl LlmClient {
             .map_err(|_| ExplainError::BuildClient {
                 message: "the client was shut down".to_string(),
             })?;
-        let mut attempt = 0;
-        loop {
-            self.rate
-                .try_acquire()
-                .map_err(|retry_in| ExplainError::RateLimit {
+        // Each attempt takes a slot of the rate limit; a full limit is not retried.
+        let attempt = || async {
+            self.rate.try_acquire().map_err(|retry_in| Failure {
+                error: ExplainError::RateLimit {
                     per_minute: self.rate.per_minute(),
                     retry_in,
-                })?;
-            let Failure { error, retry_after } = match self.send_once(&body).await {
-                Ok(content) => return Ok(content),
-                Err(failure) => failure,
-            };
-            let retryable = match &error {
+                },
+                retry_after: None,
+            })?;
+            self.send_once(&body).await
+        };
+        attempt
+            .retry(crate::retry::policy(self.retry_backoff, self.retries))
+            .when(|f: &Failure| match &f.error {
                 ExplainError::SendRequest { .. } => true,
                 ExplainError::HttpStatus { status, .. } => *status == 429 || *status >= 500,
                 _ => false,
-            };
-            if !retryable || attempt >= self.retries {
-                return Err(error);
-            }
-            let wait = match retry_after {
-                Some(wait) if wait > self.max_retry_after => {
+            })
+            // The server's Retry-After replaces the backoff, within the retries allowed; one
+            // longer than we retry for gives up at once.
+            .adjust(|f, backoff| match (f.retry_after, backoff) {
+                (_, None) => None,
+                (Some(wait), Some(_)) if wait > self.max_retry_after => {
                     tracing::debug!(
                         retry_after_s = wait.as_secs(),
                         "the LLM asks to wait longer than we retry for"
                     );
-                    return Err(error);
+                    None
                 }
-                Some(wait) => wait,
-                None => self.backoff(attempt),
-            };
-            tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, error = %error, "retrying the LLM request");
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-        }
-    }
-
-    /// `retry_backoff · 2^attempt`, plus up to half of that at random.
-    fn backoff(&self, attempt: u32) -> Duration {
-        self.backoff.delay(attempt)
+                (Some(wait), Some(_)) => Some(wait),
+                (None, backoff) => backoff,
+            })
+            .notify(|f, wait| {
+                tracing::debug!(wait_ms = wait.as_millis() as u64, error = %f.error, "retrying the LLM request")
+            })
+            .await
+            .map_err(|f| f.error)
     }
 
     fn transport_error(&self, e: &reqwest::Error) -> ExplainError {

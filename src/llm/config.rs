@@ -47,7 +47,7 @@ pub struct LlmConfig {
     /// Per attempt.
     pub timeout: Duration,
     pub retries: u32,
-    /// First retry wait, doubled per retry, plus up to 50% jitter.
+    /// First retry wait, doubled per retry, plus up to as much again at random.
     pub retry_backoff: Duration,
     /// The longest `Retry-After` honoured; a longer one ends the retries at once.
     pub max_retry_after: Duration,

@@ -52,6 +52,21 @@ fn auth_hint(status: u16) -> &'static str {
 }
 
 impl ExplainError {
+    /// The outcome label of `k8s_monitor_llm_requests_total`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ExplainError::ReadApiKey { .. } => "api_key_unreadable",
+            ExplainError::BuildClient { .. } => "client_error",
+            ExplainError::Redact => "redaction_refused",
+            ExplainError::RateLimit { .. } => "rate_limited",
+            ExplainError::SendRequest { .. } => "unreachable",
+            ExplainError::Timeout { .. } => "timeout",
+            ExplainError::HttpStatus { .. } => "http_error",
+            ExplainError::ReadCompletion { .. } => "bad_response",
+            ExplainError::ParseAnswer(_) => "unusable_answer",
+        }
+    }
+
     /// Whether trying again later may succeed (network, server, rate). The explainer does not
     /// cache these; it caches an unusable answer like a good one.
     pub fn is_transient(&self) -> bool {

@@ -16,6 +16,7 @@ use super::client::LlmClient;
 use super::config::LlmConfig;
 use super::error::ExplainError;
 use super::redact::{NameKind, Redactor};
+use super::LlmActivation;
 use crate::clock::{Clock, SystemClock};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -133,6 +134,40 @@ impl LlmExplainer {
             .unwrap_or_else(|e| e.into_inner())
             .insert(signature, answer.clone());
         answer.map(restore).map_err(ExplainError::from)
+    }
+}
+
+impl LlmExplainer {
+    /// The LLM explainer, when `[llm]` turns it on; why it is off is logged.
+    pub fn configured(
+        settings: &crate::settings::LlmSettings,
+        env: &std::collections::HashMap<String, String>,
+    ) -> Option<LlmExplainer> {
+        match LlmActivation::from_settings(settings, env) {
+            Ok(LlmActivation::On(config)) => match LlmExplainer::new(&config) {
+                Ok(explainer) => {
+                    tracing::info!(
+                        base_url = %config.base_url,
+                        model = %config.model,
+                        redact = config.redact,
+                        "LLM explanations on"
+                    );
+                    Some(explainer)
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "LLM explanations off: cannot build the client");
+                    None
+                }
+            },
+            Ok(LlmActivation::Off { reason }) => {
+                tracing::info!(%reason, "LLM explanations off; incidents get the rule-based explanation");
+                None
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "LLM explanations off");
+                None
+            }
+        }
     }
 }
 

@@ -223,13 +223,100 @@ pub fn save_statistics(dir: &Path, s: &StatisticsCalibration) -> Result<(), Mode
     write_atomic(&path, json.as_bytes()).map_err(|source| ModelSaveError::Write { path, source })
 }
 
-/// Reads `statistics.json` from `dir`.
+/// Where a model is read from: a directory, or the copy built into the binary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelLocation<'a> {
+    /// The repository's `models/model_artifacts` as it was when the binary was compiled, so
+    /// `detect` and the daemon work from any directory. A retrained model there is picked up
+    /// by the next build (cargo tracks the included files).
+    BuiltIn,
+    Dir(&'a Path),
+}
+
+/// The built-in model's files, by name.
+const BUILT_IN: [(&str, &[u8]); 3] = [
+    (
+        CONFIG_FILE,
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/models/model_artifacts/config.json"
+        )),
+    ),
+    (
+        WEIGHTS_FILE,
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/models/model_artifacts/model.bpk"
+        )),
+    ),
+    (
+        STATISTICS_FILE,
+        include_bytes!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/models/model_artifacts/statistics.json"
+        )),
+    ),
+];
+
+impl<'a> ModelLocation<'a> {
+    /// `[anomaly_model] model_dir`: unset is the built-in model.
+    pub fn of(model_dir: Option<&'a Path>) -> ModelLocation<'a> {
+        model_dir.map_or(ModelLocation::BuiltIn, ModelLocation::Dir)
+    }
+
+    /// The file's path as errors name it (`<built-in>/config.json` for the built-in model).
+    pub fn path(&self, file: &str) -> PathBuf {
+        match self {
+            ModelLocation::BuiltIn => Path::new("<built-in model>").join(file),
+            ModelLocation::Dir(dir) => dir.join(file),
+        }
+    }
+
+    fn read(&self, file: &str) -> Result<Vec<u8>, ModelLoadError> {
+        let path = self.path(file);
+        match self {
+            ModelLocation::BuiltIn => BUILT_IN
+                .iter()
+                .find(|(name, _)| *name == file)
+                .map(|(_, bytes)| bytes.to_vec())
+                .ok_or_else(|| ModelLoadError::Missing {
+                    path,
+                    source: std::io::ErrorKind::NotFound.into(),
+                }),
+            ModelLocation::Dir(_) => {
+                std::fs::read(&path).map_err(|source| ModelLoadError::Missing { path, source })
+            }
+        }
+    }
+
+    fn read_text(&self, file: &str) -> Result<String, ModelLoadError> {
+        String::from_utf8(self.read(file)?).map_err(|e| ModelLoadError::Corrupt {
+            path: self.path(file),
+            reason: e.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for ModelLocation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelLocation::BuiltIn => write!(f, "the built-in model"),
+            ModelLocation::Dir(dir) => write!(f, "{}", dir.display()),
+        }
+    }
+}
+
+/// Reads `statistics.json` from a model directory.
 pub fn load_statistics(dir: &Path) -> Result<StatisticsCalibration, ModelLoadError> {
-    let path = dir.join(STATISTICS_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|source| ModelLoadError::Missing {
-        path: path.clone(),
-        source,
-    })?;
+    load_statistics_from(ModelLocation::Dir(dir))
+}
+
+/// Reads `statistics.json` of a model.
+pub fn load_statistics_from(
+    at: ModelLocation<'_>,
+) -> Result<StatisticsCalibration, ModelLoadError> {
+    let path = at.path(STATISTICS_FILE);
+    let text = at.read_text(STATISTICS_FILE)?;
     let s: StatisticsCalibration =
         serde_json::from_str(&text).map_err(|e| ModelLoadError::Corrupt {
             path: path.clone(),
@@ -254,11 +341,18 @@ pub fn load(
     features: &[&str],
     device: &Device,
 ) -> Result<LoadedModel, ModelLoadError> {
-    let cpath = dir.join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&cpath).map_err(|source| ModelLoadError::Missing {
-        path: cpath.clone(),
-        source,
-    })?;
+    load_from(ModelLocation::Dir(dir), kind, features, device)
+}
+
+/// Loads and checks a model against what this build expects (`kind`, `features`).
+pub fn load_from(
+    at: ModelLocation<'_>,
+    kind: &str,
+    features: &[&str],
+    device: &Device,
+) -> Result<LoadedModel, ModelLoadError> {
+    let cpath = at.path(CONFIG_FILE);
+    let text = at.read_text(CONFIG_FILE)?;
     let corrupt = |path: &Path, reason: String| ModelLoadError::Corrupt {
         path: path.to_path_buf(),
         reason,
@@ -299,11 +393,8 @@ pub fn load(
             features.len()
         )));
     }
-    let wpath = dir.join(WEIGHTS_FILE);
-    let weights = std::fs::read(&wpath).map_err(|source| ModelLoadError::Missing {
-        path: wpath.clone(),
-        source,
-    })?;
+    let wpath = at.path(WEIGHTS_FILE);
+    let weights = at.read(WEIGHTS_FILE)?;
     let digest = sha256_hex(&weights);
     if digest != config.weights_sha256 {
         return Err(corrupt(

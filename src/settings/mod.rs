@@ -19,6 +19,7 @@ mod file;
 mod llm;
 mod model;
 mod overrides;
+pub mod reload;
 mod schema;
 mod sources;
 mod validate;
@@ -36,7 +37,7 @@ pub use llm::{LlmMode, LlmSettings};
 pub use model::{
     AlertsSettings, AnalysisSettings, AnomalyModelSettings, CollectorSettings,
     DatasetGeneratorSettings, DetectorKind, InsightsSettings, LogFormat, LoggingSettings,
-    ParseSourceKindError, Settings, SimulatorSection, SourceKind,
+    ParseSourceKindError, ServerSettings, Settings, SimulatorSection, SourceKind,
 };
 pub use overrides::{flag_for, Overrides, OVERRIDE_FLAGS};
 pub use sources::{

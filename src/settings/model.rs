@@ -149,7 +149,8 @@ pub struct AnomalyModelSettings {
     /// Which scorer runs.
     pub detector: DetectorKind,
     /// Directory of the trained LSTM (`config.json` + `model.bpk`).
-    pub model_dir: PathBuf,
+    /// `None`: the model built into the binary.
+    pub model_dir: Option<PathBuf>,
 }
 
 /// `[insights]`: the explained results.
@@ -185,6 +186,16 @@ pub struct AlertsSettings {
     /// At most this many notifications a minute per sink (re-sends excluded).
     pub max_per_minute: u32,
     pub timeout: Duration,
+}
+
+/// `[server]`: the daemon's HTTP endpoint (health, readiness, metrics, the insights API).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerSettings {
+    /// Address to listen on; `None` (an empty `listen`) turns the endpoint off.
+    pub listen: Option<std::net::SocketAddr>,
+    /// At most this many `k8s_monitor_pod_anomaly_probability` series (the most anomalous
+    /// pods first), so a large cluster cannot blow up the scraper's memory.
+    pub max_pod_series: usize,
 }
 
 /// `[logging]`.
@@ -230,6 +241,7 @@ pub struct Settings {
     pub analysis: AnalysisSettings,
     pub alerts: AlertsSettings,
     pub llm: LlmSettings,
+    pub server: ServerSettings,
     pub logging: LoggingSettings,
 }
 
@@ -263,7 +275,7 @@ impl Default for Settings {
                 alert_threshold: 0.7,
                 warm_up: Duration::from_secs(8 * 60),
                 detector: DetectorKind::Ensemble,
-                model_dir: PathBuf::from("models/model_artifacts"),
+                model_dir: None,
             },
             insights: InsightsSettings {
                 output_file: PathBuf::from("data/pod_insights.json"),
@@ -283,6 +295,10 @@ impl Default for Settings {
                 timeout: Duration::from_secs(10),
             },
             llm: LlmSettings::default(),
+            server: ServerSettings {
+                listen: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9187))),
+                max_pod_series: 1000,
+            },
             logging: LoggingSettings {
                 level: "info".to_string(),
                 format: LogFormat::Text,
@@ -326,6 +342,7 @@ impl fmt::Display for Settings {
             analysis: an,
             alerts: al,
             llm: m,
+            server: sv,
             logging: l,
         } = self;
         writeln!(f, "[collector]")?;
@@ -351,7 +368,8 @@ impl fmt::Display for Settings {
         writeln!(f, "alert_threshold = {:?}", a.alert_threshold)?;
         writeln!(f, "warm_up = {}", duration(a.warm_up))?;
         writeln!(f, "detector = {}", string(a.detector.as_str()))?;
-        writeln!(f, "model_dir = {}", path(&a.model_dir))?;
+        let model_dir = a.model_dir.as_deref().unwrap_or(std::path::Path::new(""));
+        writeln!(f, "model_dir = {}", path(model_dir))?;
         writeln!(f, "\n[insights]")?;
         writeln!(f, "output_file = {}", path(&i.output_file))?;
         writeln!(f, "max_pods = {}", i.max_pods)?;
@@ -368,6 +386,10 @@ impl fmt::Display for Settings {
         writeln!(f, "max_per_minute = {}", al.max_per_minute)?;
         writeln!(f, "timeout = {}", duration(al.timeout))?;
         llm::write_section(f, m, string, duration)?;
+        writeln!(f, "\n[server]")?;
+        let listen = sv.listen.map(|a| a.to_string()).unwrap_or_default();
+        writeln!(f, "listen = {}", string(&listen))?;
+        writeln!(f, "max_pod_series = {}", sv.max_pod_series)?;
         writeln!(f, "\n[logging]")?;
         writeln!(f, "level = {}", string(&l.level))?;
         writeln!(f, "format = {}", string(l.format.as_str()))

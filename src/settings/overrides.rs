@@ -25,7 +25,7 @@ pub const OVERRIDE_FLAGS: &[(&str, &str, &str)] = &[
     ("collector", "prometheus_url", "--prometheus-url"),
     ("collector", "namespace", "--namespace"),
     ("collector", "generator_interval", "--generator-interval"),
-    ("collector", "output_file", "--output-file"),
+    ("collector", "output_file", "--output"),
     ("dataset_generator", "watch_interval", "--watch-interval"),
     ("anomaly_model", "alert_threshold", "--alert-threshold"),
     ("collector", "source", "--source"),

@@ -106,6 +106,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
             "max_tokens",
         ],
     ),
+    ("server", &["listen", "max_pod_series"]),
     ("logging", &["level", "format"]),
 ];
 

@@ -200,7 +200,7 @@ fn unknown_section_in_file_names_line_and_allowed_sections() {
         msg.ends_with(
             "agents.toml:4: unknown section [simulater]; allowed sections: collector, \
              simulator, dataset_generator, prometheus, prometheus_queries, kubernetes, \
-             anomaly_model, insights, analysis, alerts, llm, logging"
+             anomaly_model, insights, analysis, alerts, llm, server, logging"
         ),
         "{msg}"
     );
@@ -260,7 +260,7 @@ fn unknown_env_vars_are_errors_naming_the_variable() {
 }
 
 /// Keys where an empty string means "not set" (no file, no user, the current context).
-const EMPTY_MEANS_UNSET: [(&str, &str); 9] = [
+const EMPTY_MEANS_UNSET: [(&str, &str); 11] = [
     ("alerts", "alertmanager_url"),
     ("alerts", "webhook_url"),
     ("prometheus", "bearer_token_file"),
@@ -270,6 +270,8 @@ const EMPTY_MEANS_UNSET: [(&str, &str); 9] = [
     ("kubernetes", "kubeconfig"),
     ("kubernetes", "context"),
     ("llm", "api_key_file"),
+    ("server", "listen"),
+    ("anomaly_model", "model_dir"),
 ];
 
 #[test]
@@ -579,4 +581,21 @@ fn contradictory_keys_are_reported() {
          must be longer than [collector] generator_interval = 5s (from built-in default), or \
          every pod is forgotten between two samples"
     );
+}
+
+#[test]
+fn the_endpoint_address_is_ip_and_port_or_empty_for_off() {
+    let msg = only_problem(load_file("[server]\nlisten = \"localhost:9187\"\n"));
+    assert!(
+        msg.ends_with(
+            "[server] listen = \"localhost:9187\" is not an address: expected IP:PORT such as \
+             \"127.0.0.1:9187\" or \"[::]:9187\", or \"\" to turn the endpoint off"
+        ),
+        "{msg}"
+    );
+    let off = load_file("[server]\nlisten = \"\"\nmax_pod_series = 0\n").unwrap();
+    assert_eq!(off.server.listen, None);
+    assert_eq!(off.server.max_pod_series, 0);
+    let v6 = load_file("[server]\nlisten = \"[::1]:0\"\n").unwrap();
+    assert_eq!(v6.server.listen, Some("[::1]:0".parse().unwrap()));
 }

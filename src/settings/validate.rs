@@ -10,8 +10,8 @@ use super::error::{Origin, Problem};
 use super::llm::{LlmMode, LlmSettings};
 use super::model::{
     AlertsSettings, AnalysisSettings, AnomalyModelSettings, CollectorSettings,
-    DatasetGeneratorSettings, DetectorKind, InsightsSettings, LogFormat, LoggingSettings, Settings,
-    SimulatorSection, SourceKind,
+    DatasetGeneratorSettings, DetectorKind, InsightsSettings, LogFormat, LoggingSettings,
+    ServerSettings, Settings, SimulatorSection, SourceKind,
 };
 use super::schema::{self, Layers, RawValue};
 use super::sources::{
@@ -136,7 +136,12 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             duration_in(r, WARM_UP)
         }),
         detector: v.get("anomaly_model", "detector", am.detector, detector_kind),
-        model_dir: v.get("anomaly_model", "model_dir", am.model_dir.clone(), path),
+        model_dir: v.get(
+            "anomaly_model",
+            "model_dir",
+            am.model_dir.clone(),
+            optional_path,
+        ),
     };
     let insights = InsightsSettings {
         output_file: v.get("insights", "output_file", d.insights.output_file, path),
@@ -177,6 +182,12 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
         }),
     };
     let llm = llm(&mut v, &d.llm);
+    let server = ServerSettings {
+        listen: v.get("server", "listen", d.server.listen, listen_address),
+        max_pod_series: v.get("server", "max_pod_series", d.server.max_pod_series, |r| {
+            count(r, 0, 100_000)
+        }),
+    };
     let logging = LoggingSettings {
         level: v.get("logging", "level", d.logging.level, filter_directive),
         format: v.get("logging", "format", d.logging.format, log_format),
@@ -211,6 +222,7 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             analysis,
             alerts,
             llm,
+            server,
             logging,
         })
     } else {
@@ -505,6 +517,20 @@ fn optional_path(raw: &RawValue) -> Result<Option<PathBuf>, String> {
         other => PathBuf::from(text(other)?),
     };
     Ok((!p.as_os_str().is_empty()).then_some(p))
+}
+
+/// An empty string turns the endpoint off; otherwise `IP:PORT` (a host name would make start-up
+/// depend on DNS, and which of its addresses is bound would be a guess).
+fn listen_address(raw: &RawValue) -> Result<Option<std::net::SocketAddr>, String> {
+    let s = text(raw)?.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse().map(Some).map_err(|_| {
+        "is not an address: expected IP:PORT such as \"127.0.0.1:9187\" or \"[::]:9187\", \
+         or \"\" to turn the endpoint off"
+            .to_string()
+    })
 }
 
 /// An empty string means "not set"; otherwise an http(s) URL.

@@ -90,6 +90,16 @@ impl MetricsSource for MergedSource {
             Ok(merge(state?, usage))
         })
     }
+
+    fn problem(&self) -> Option<String> {
+        self.state
+            .problem()
+            .or_else(|| self.usage.problem())
+            .or_else(|| {
+                self.usage_failing
+                    .then(|| format!("{} collection failing", self.usage.name()))
+            })
+    }
 }
 
 #[cfg(test)]

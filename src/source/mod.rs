@@ -39,6 +39,12 @@ pub trait MetricsSource: Send {
     /// One row per pod for the interval ending at `now`. A field the source could not measure
     /// this interval (series missing, backend down) is `None`, never a guess.
     fn collect(&mut self, now: DateTime<Utc>) -> Collection<'_>;
+    /// What keeps the last collection from measuring, when the source still answered with
+    /// rows (the known pods, their fields empty, through a backend's outage): readiness must
+    /// not take such rows for a working source.
+    fn problem(&self) -> Option<String> {
+        None
+    }
 }
 
 /// Installs ring as rustls' process-wide crypto provider (reqwest and kube both need one and

@@ -23,7 +23,7 @@ fn unseen_seed_meets_the_accuracy_target() {
             "50",
             "--duration",
             "2h",
-            "--out",
+            "--output",
             "gen",
         ],
     )

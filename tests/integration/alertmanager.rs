@@ -13,9 +13,12 @@ use k8s_monitor::actors::insights_writer::{InsightsWriter, PublishScores};
 use k8s_monitor::alerts::AlertClient;
 use k8s_monitor::analysis::{IncidentJournal, IncidentTracker};
 use k8s_monitor::detector::{AnomalyType, PodScore, Severity};
+use k8s_monitor::live_view::LiveView;
 use k8s_monitor::settings::AlertsSettings;
+use k8s_monitor::telemetry::DaemonMetrics;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 fn alertmanager_binary() -> PathBuf {
@@ -55,41 +58,20 @@ fn start_alertmanager(dir: &Path, port: u16) -> Daemon {
 }
 
 /// A loopback webhook receiver: answers 200 and keeps every JSON body posted.
-fn capture_server() -> (
+pub(crate) fn capture_server() -> (
     String,
     std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
 ) {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
     let posts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = posts.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { return };
-            stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap_or(0);
-                }
-            }
-            let mut body = vec![0; length];
-            if reader.read_exact(&mut body).is_ok() {
-                if let Ok(json) = serde_json::from_slice(&body) {
-                    seen.lock().unwrap().push(json);
-                }
-            }
-            let mut stream = stream;
-            let _ = stream
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+    let hook = move |body: String| async move {
+        if let Ok(json) = serde_json::from_str(&body) {
+            seen.lock().unwrap().push(json);
         }
-    });
+        "ok"
+    };
+    let app = axum::Router::new().route("/hook", axum::routing::post(hook));
+    let url = format!("http://{}/hook", crate::harness::serve_in_background(app));
     (url, posts)
 }
 
@@ -144,22 +126,29 @@ fn an_incident_raises_an_alert_in_alertmanager_that_resolves_when_the_pod_recove
     };
     let (to_actors, from_test) = std::sync::mpsc::channel::<Vec<PodScore>>();
     let system_dir = dir.clone();
+    let metrics = Arc::new(DaemonMetrics::new(10));
+    let m = metrics.clone();
     let system = std::thread::spawn(move || {
         actix::System::new().block_on(async move {
+            let view = LiveView::new();
             let insights = InsightsWriter::new(
                 system_dir.join("insights.json"),
                 100,
                 std::time::Duration::ZERO,
+                m.clone(),
+                view.clone(),
             )
             .start();
-            let alerter =
-                Alerter::new(settings, AlertClient::new(Duration::from_secs(5)).unwrap()).start();
+            let client = AlertClient::new(Duration::from_secs(5)).unwrap();
+            let alerter = Alerter::new(settings, client, m.clone()).start();
             let analysis = Analysis::new(
                 IncidentTracker::new(Duration::from_secs(2), Duration::from_secs(60)),
                 Some(IncidentJournal::open(&system_dir.join("incidents.jsonl")).unwrap()),
                 insights.recipient(),
                 Some(alerter.recipient()),
                 None,
+                m,
+                view,
             )
             .start();
             loop {
@@ -230,6 +219,18 @@ fn an_incident_raises_an_alert_in_alertmanager_that_resolves_when_the_pod_recove
         .unwrap()
         .contains("kubectl -n payments"));
     assert_eq!(posts[1]["event"], "resolved");
+    let text = metrics.encode();
+    for line in [
+        "k8s_monitor_alerts_sent_total{sink=\"webhook\"} 2",
+        "k8s_monitor_incidents_open{kind=\"crash_loop\"} 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("k8s_monitor_alerts_sent_total{sink=\"alertmanager\"}")),
+        "{text}"
+    );
     drop(to_actors);
     system.join().unwrap();
 }

@@ -197,7 +197,10 @@ fn sigint_stops_the_daemon_cleanly_with_everything_scored() {
     let status = daemon.signal("INT", Duration::from_secs(30));
     assert!(status.success(), "exit status {status}");
     let log = daemon.log_text();
-    assert!(log.contains("SIGINT received"), "{log}");
+    assert!(
+        log.contains("stopping: flushing rows") && log.contains("signal=\"SIGINT\""),
+        "{log}"
+    );
     assert!(log.contains("stopped cleanly"), "{log}");
     let csv = std::fs::read(d.join(CSV)).unwrap();
     let offset: serde_json::Value =

@@ -20,7 +20,7 @@ fn generate(dir: &Path) -> String {
             "5",
             "--first-fault-after",
             "10m",
-            "--out",
+            "--output",
             "gen",
         ],
     )

@@ -22,7 +22,7 @@ fn generate(dir: &Path, seed: &str, out: &str) -> (Vec<u8>, Vec<u8>) {
             seed,
             "--first-fault-after",
             "5m",
-            "--out",
+            "--output",
             out,
         ],
     )

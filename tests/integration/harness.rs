@@ -31,6 +31,9 @@ pub fn command(dir: &Path) -> Command {
     }
     // Colours would only have to be stripped again; the parsers below cope either way.
     cmd.env("NO_COLOR", "1");
+    // Tests run daemons side by side: each endpoint on a port of its own, read back from the
+    // log by [`Daemon::endpoint`].
+    cmd.env("K8S_MONITOR_SERVER__LISTEN", "127.0.0.1:0");
     cmd
 }
 
@@ -134,6 +137,16 @@ impl Daemon {
         read_log(&self.log)
     }
 
+    /// The address of the HTTP endpoint, once the daemon has logged it.
+    pub fn endpoint(&mut self, limit: Duration) -> String {
+        wait_until(limit, "the HTTP endpoint's address in the log", || {
+            self.assert_alive();
+            let log = self.log_text();
+            let (_, rest) = log.split_once("HTTP endpoint listening on http://")?;
+            rest.split_once('/').map(|(addr, _)| addr.to_string())
+        })
+    }
+
     /// Scored batches logged so far (with `rows > 0`).
     pub fn batches(&self) -> Vec<ScoredBatch> {
         scored_batches(&self.log_text())
@@ -162,14 +175,19 @@ impl Daemon {
         self.signal("TERM", limit)
     }
 
-    /// Sends `kill -<sig>` and waits (bounded) for the exit status.
-    pub fn signal(&mut self, sig: &str, limit: Duration) -> ExitStatus {
+    /// Sends `kill -<sig>` and returns at once (SIGHUP: a reload).
+    pub fn send_signal(&mut self, sig: &str) {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill")
             .args([&format!("-{sig}"), &pid])
             .status()
             .expect("run kill");
         assert!(sent.success(), "kill -{sig} {pid} failed");
+    }
+
+    /// Sends `kill -<sig>` and waits (bounded) for the exit status.
+    pub fn signal(&mut self, sig: &str, limit: Duration) -> ExitStatus {
+        self.send_signal(sig);
         let child = &mut self.child;
         wait_until(limit, &format!("the daemon to exit after SIG{sig}"), || {
             child.try_wait().expect("try_wait")
@@ -423,6 +441,25 @@ pub fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
         body.to_string()
     };
     Some((status, body))
+}
+
+/// Serves `app` on a free port of 127.0.0.1, on a thread of its own, until the test process
+/// ends (as a real server the code under test does not own): its address.
+pub fn serve_in_background(app: axum::Router) -> std::net::SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let _ = axum::serve(listener, app).await;
+        });
+    });
+    addr
 }
 
 /// A free port on 127.0.0.1 (bound, then released for a server to take).

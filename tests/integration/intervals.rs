@@ -24,7 +24,7 @@ fn verdicts(d: &Path, step: &str) -> (BTreeSet<String>, u64, u64, String) {
             "100m",
             "--step",
             step,
-            "--out",
+            "--output",
             &out,
         ],
     )

@@ -107,7 +107,7 @@ impl Setup {
             "--namespace",
             namespace,
         ])
-        .args(["--generator-interval", "0.2", "--output-file"])
+        .args(["--generator-interval", "0.2", "--output"])
         .arg(&self.csv);
         Daemon::spawn(cmd, &self.dir.join("collect.log"))
     }
@@ -823,7 +823,7 @@ fn with_prometheus_for_usage_the_metrics_api_is_not_used() {
         "--generator-interval",
         "0.2",
     ])
-    .arg("--output-file")
+    .arg("--output")
     .arg(&setup.csv);
     let mut daemon = Daemon::spawn(cmd, &setup.dir.join("collect.log"));
     setup.wait_rows(&mut daemon, LIMIT, "state rows", |rows| {

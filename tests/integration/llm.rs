@@ -1,5 +1,4 @@
-//! The LLM explainer against a loopback OpenAI-compatible server (a plain TCP listener speaking
-//! just enough HTTP/1.1): what it sends (no real name, IP or event text), what comes back
+//! The LLM explainer against a loopback OpenAI-compatible server (on axum): what it sends (no real name, IP or event text), what comes back
 //! (placeholders restored), and every failure (timeout, 429 with and without `Retry-After`,
 //! 5xx, other 4xx, malformed JSON, a non-JSON answer, missing fields), the cache, the
 //! concurrency bound and the rate limit. Each test is bounded in time by the client's timeouts.
@@ -12,8 +11,7 @@ use k8s_monitor::llm::{
     AnswerError, ApiKey, ExplainError, LlmConfig, LlmExplainer, NameKind, Redactor, Risk,
 };
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -80,57 +78,44 @@ impl Seen {
     }
 }
 
-/// A loopback server answering request N (0-based, in arrival order) with `reply(N)`, one
-/// thread per connection, recording every request and the most requests in flight at once.
+/// A loopback server answering request N (0-based, in arrival order) with `reply(N)`, on axum
+/// (the daemon's own server crate) in a thread of its own, recording every request and the most
+/// requests in flight at once.
 struct Server {
     url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
     max_in_flight: Arc<AtomicUsize>,
 }
 
+/// What the handler shares.
+#[derive(Clone)]
+struct Fake {
+    seen: Arc<Mutex<Vec<Seen>>>,
+    max_in_flight: Arc<AtomicUsize>,
+    in_flight: Arc<AtomicUsize>,
+    reply: Arc<dyn Fn(usize) -> Reply + Send + Sync>,
+}
+
 impl Server {
     fn start(reply: impl Fn(usize) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/v1", listener.local_addr().unwrap());
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let max_in_flight = Arc::new(AtomicUsize::new(0));
-        let in_flight = Arc::new(AtomicUsize::new(0));
-        let reply = Arc::new(reply);
-        let (seen2, max2) = (seen.clone(), max_in_flight.clone());
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { return };
-                let (seen, max, in_flight, reply) = (
-                    seen2.clone(),
-                    max2.clone(),
-                    in_flight.clone(),
-                    reply.clone(),
-                );
-                std::thread::spawn(move || {
-                    if let Some(request) = read_request(&stream) {
-                        // In flight: from the whole request read until the reply starts. (Counting
-                        // from accept to after the write raced the client's next request, which
-                        // may start as soon as the reply has arrived.)
-                        let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-                        max.fetch_max(now, Ordering::SeqCst);
-                        let index = {
-                            let mut seen = seen.lock().unwrap();
-                            seen.push(request);
-                            seen.len() - 1
-                        };
-                        let r = reply(index);
-                        std::thread::sleep(r.delay);
-                        in_flight.fetch_sub(1, Ordering::SeqCst);
-                        write_reply(stream, &r);
-                    }
-                });
-            }
-        });
-        Server {
-            url,
-            seen,
-            max_in_flight,
-        }
+        let fake = Fake {
+            seen: Arc::new(Mutex::new(Vec::new())),
+            max_in_flight: Arc::new(AtomicUsize::new(0)),
+            in_flight: Arc::new(AtomicUsize::new(0)),
+            reply: Arc::new(reply),
+        };
+        let server = Server {
+            url: String::new(),
+            seen: fake.seen.clone(),
+            max_in_flight: fake.max_in_flight.clone(),
+        };
+        let app = axum::Router::new().fallback(answer).with_state(fake);
+        let addr = crate::harness::serve_in_background(app);
+        let server = Server {
+            url: format!("http://{addr}/v1"),
+            ..server
+        };
+        server
     }
 
     /// Always the same reply.
@@ -152,47 +137,37 @@ impl Server {
     }
 }
 
-fn read_request(stream: &TcpStream) -> Option<Seen> {
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    let mut head = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        if line == "\r\n" {
-            break;
-        }
-        head.push_str(&line);
+/// Records the request (its head as text: request line and headers) and answers with the reply
+/// for its arrival index.
+async fn answer(
+    axum::extract::State(fake): axum::extract::State<Fake>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    body: String,
+) -> axum::response::Response {
+    let mut head = format!("{method} {uri} HTTP/1.1\r\n");
+    for (name, value) in &headers {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap_or("")));
     }
-    let length = head
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse::<usize>().ok())?
-        })
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    Some(Seen {
-        head,
-        body: String::from_utf8(body).ok()?,
-    })
-}
-
-fn write_reply(mut stream: TcpStream, r: &Reply) {
-    let mut text = format!(
-        "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-        r.status,
-        r.body.len()
-    );
+    // In flight: from the whole request read until the reply starts.
+    let now = fake.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    fake.max_in_flight.fetch_max(now, Ordering::SeqCst);
+    let index = {
+        let mut seen = fake.seen.lock().unwrap();
+        seen.push(Seen { head, body });
+        seen.len() - 1
+    };
+    let r = (fake.reply)(index);
+    tokio::time::sleep(r.delay).await;
+    fake.in_flight.fetch_sub(1, Ordering::SeqCst);
+    let mut response = axum::response::Response::builder()
+        .status(r.status)
+        .header("content-type", "application/json");
     for (name, value) in &r.headers {
-        text.push_str(&format!("{name}: {value}\r\n"));
+        response = response.header(*name, value.as_str());
     }
-    text.push_str("\r\n");
-    text.push_str(&r.body);
-    let _ = stream.write_all(text.as_bytes());
+    response.body(axum::body::Body::from(r.body)).unwrap()
 }
 
 fn config(server: &Server) -> LlmConfig {

@@ -18,7 +18,7 @@ fn generate(d: &Path) {
             "12",
             "--duration",
             "40m",
-            "--out",
+            "--output",
             "gen",
         ],
     )
@@ -33,7 +33,7 @@ fn train(d: &Path, out: &str) -> serde_json::Value {
         "gen/pod_metrics.csv",
         "--labels",
         "gen/labels.json",
-        "--out",
+        "--output",
         out,
         "--epochs",
         "2",
@@ -70,7 +70,7 @@ fn training_is_reproducible_and_its_model_is_used() {
         "train",
         "--input",
         "gen/pod_metrics.csv",
-        "--out",
+        "--output",
         "model-a",
         "--epochs",
         "1",
@@ -170,4 +170,25 @@ fn an_unusable_model_falls_back_to_statistics_with_a_warning() {
     let (stderr, scores) = detect_with_model(d, "broken");
     assert!(stderr.contains("does not fit this build"), "{stderr}");
     assert_eq!(scores, statistical);
+}
+
+#[test]
+fn the_built_in_model_scores_from_any_directory_as_the_shipped_files_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    generate(d);
+    // No model directory anywhere near: `model_dir = ""`, the default.
+    assert!(!d.join("models").exists());
+    let (stderr, built_in) = detect_with_model(d, "");
+    assert!(
+        stderr.contains("scorer ready") && stderr.contains("model=the built-in model"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("cannot run"), "{stderr}");
+    assert!(!stderr.contains("uncalibrated"), "{stderr}");
+    let (_, shipped) = detect_with_model(d, MODEL_DIR);
+    assert_eq!(
+        built_in, shipped,
+        "the binary carries models/model_artifacts"
+    );
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 /// The `prometheus` binary; the test installs nothing itself.
-fn prometheus_binary() -> PathBuf {
+pub(crate) fn prometheus_binary() -> PathBuf {
     let candidates = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
         .unwrap_or_default();
@@ -183,7 +183,7 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
     let generate = command(dir)
         .args(["generate", "--pods", pods, "--seed", seed, "--step", &step])
         .args(["--first-fault-after", first_fault, "--duration", "10m"])
-        .args(["--start", &start, "--out"])
+        .args(["--start", &start, "--output"])
         .arg(&truth_dir)
         .output()
         .unwrap();
@@ -235,7 +235,7 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
             "1s",
             "--watch-interval",
             "1s",
-            "--output-file",
+            "--output",
         ])
         .arg(&csv);
     let mut collector = Daemon::spawn(daemon_cmd, &dir.join("run.log"));
@@ -476,7 +476,7 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
     let mut cmd = command(&sub);
     cmd.args(["collect", "--source", "prometheus", "--namespace", "all"])
         .args(["--prometheus-url", &format!("http://127.0.0.1:{port}")])
-        .args(["--generator-interval", "2s", "--output-file", "rows.csv"]);
+        .args(["--generator-interval", "2s", "--output", "rows.csv"]);
     let mut backfilled = Daemon::spawn(cmd, &sub.join("collect.log"));
     let rows = wait_until(Duration::from_secs(30), "backfilled rows", || {
         let rows = read_rows(&sub.join("rows.csv"));
@@ -503,7 +503,7 @@ fn collects_the_simulators_truth_through_real_prometheus_and_survives_its_outage
     let mut cmd = command(&wrong);
     cmd.args(["collect", "--source", "prometheus", "--namespace", "nope"])
         .args(["--prometheus-url", &format!("http://127.0.0.1:{port}")])
-        .args(["--generator-interval", "1s", "--output-file", "rows.csv"]);
+        .args(["--generator-interval", "1s", "--output", "rows.csv"]);
     let mut empty = Daemon::spawn(cmd, &wrong.join("collect.log"));
     let fault_namespace = labels[0]["namespace"].as_str().unwrap().to_string();
     let warning = wait_until(
@@ -649,7 +649,7 @@ fn collects_over_tls_with_a_custom_ca_and_basic_auth_and_names_a_wrong_password(
         )
         .unwrap();
         let mut cmd = command(&sub);
-        cmd.args(["collect", "--output-file", "rows.csv"]);
+        cmd.args(["collect", "--output", "rows.csv"]);
         Daemon::spawn(cmd, &sub.join("collect.log"))
     };
 

@@ -2,21 +2,11 @@
 //! whose counters grow between scrapes, serves its fault windows, and stops on SIGTERM.
 
 use crate::harness::{command, wait_until, Daemon};
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
-/// One GET over a fresh connection: (status line, body), bounded in time.
-fn get(addr: &str, path: &str) -> (String, String) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
-    let mut text = String::new();
-    stream.read_to_string(&mut text).expect("read the response");
-    let (head, body) = text.split_once("\r\n\r\n").expect("a head and a body");
-    (head.lines().next().unwrap().to_string(), body.to_string())
+/// One GET over a fresh connection: (status, body), bounded in time.
+fn get(addr: &str, path: &str) -> (u16, String) {
+    crate::harness::http_get(addr, path).expect("an HTTP answer")
 }
 
 /// Sum of the samples of `name` (all label sets).
@@ -50,7 +40,7 @@ fn simulate_serves_metrics_and_faults_and_stops_on_sigterm() {
     });
 
     let (status, first) = get(&addr, "/metrics");
-    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(status, 200);
     for family in [
         "container_cpu_usage_seconds_total",
         "container_memory_working_set_bytes",
@@ -83,14 +73,14 @@ fn simulate_serves_metrics_and_faults_and_stops_on_sigterm() {
     }
 
     let (status, faults) = get(&addr, "/faults");
-    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(status, 200);
     let faults: Vec<k8s_monitor::fault_label::FaultWindow> =
         serde_json::from_str(&faults).expect("fault windows as JSON");
     assert!(!faults.is_empty(), "the first fault starts 1 s in");
     assert!(second.contains(&format!("pod=\"{}\"", faults[0].pod)));
 
-    assert_eq!(get(&addr, "/-/healthy").0, "HTTP/1.1 200 OK");
-    assert_eq!(get(&addr, "/nope").0, "HTTP/1.1 404 Not Found");
+    assert_eq!(get(&addr, "/-/healthy").0, 200);
+    assert_eq!(get(&addr, "/nope").0, 404);
 
     let status = daemon.terminate(Duration::from_secs(10));
     assert!(status.success(), "{status:?}\n{}", daemon.log_text());

@@ -5,7 +5,7 @@
 //! rejected (401), access forbidden (403: RBAC), and failing (any other error answer). A state
 //! is logged when it begins or changes kind (WARN) and when it ends (INFO), never per attempt.
 
-use crate::backoff::error_chain;
+use crate::error_chain::error_chain;
 use chrono::{DateTime, Utc};
 use kube::runtime::watcher;
 
@@ -171,6 +171,12 @@ impl StateLog {
                 true
             }
         }
+    }
+
+    /// The problem going on, as the warning named it.
+    pub fn problem(&self) -> Option<String> {
+        self.current
+            .map(|(kind, _)| format!("{} {}", self.subject, kind.describe()))
     }
 
     pub fn is_down(&self) -> bool {

@@ -235,6 +235,10 @@ impl MetricsSource for KubernetesSource {
         let rows = self.rows(now);
         Box::pin(std::future::ready(rows))
     }
+
+    fn problem(&self) -> Option<String> {
+        self.api_log.problem()
+    }
 }
 
 #[cfg(test)]

@@ -2,8 +2,9 @@
 //! jitter. Answers are parsed by [`super::response`].
 
 use super::response::{self, AnswerError, Series};
-use crate::backoff::{error_chain, Backoff};
+use crate::error_chain::error_chain;
 use crate::settings::{PrometheusAuth, PrometheusSettings};
+use backon::Retryable;
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -72,7 +73,7 @@ pub struct PrometheusClient {
     base_url: String,
     credentials: Credentials,
     retries: u32,
-    backoff: Backoff,
+    retry_backoff: Duration,
 }
 
 fn read_secret(what: &'static str, path: &PathBuf) -> Result<String, BuildClientError> {
@@ -130,7 +131,7 @@ impl PrometheusClient {
             base_url: base_url.trim_end_matches('/').to_string(),
             credentials,
             retries: settings.retries,
-            backoff: Backoff::new(settings.retry_backoff),
+            retry_backoff: settings.retry_backoff,
         })
     }
 
@@ -175,22 +176,10 @@ impl PrometheusClient {
         retry: bool,
     ) -> Result<Vec<Series>, QueryError> {
         let retries = if retry { self.retries } else { 0 };
-        let mut attempt = 0;
-        loop {
-            match self.get_once(path, params).await {
-                Err(e) if e.is_outage() && attempt < retries => {
-                    tokio::time::sleep(self.backoff(attempt)).await;
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// `retry_backoff · 2^attempt`, plus up to half of that at random so that many daemons
-    /// restarted together do not retry in lock-step.
-    fn backoff(&self, attempt: u32) -> Duration {
-        self.backoff.delay(attempt)
+        (|| self.get_once(path, params))
+            .retry(crate::retry::policy(self.retry_backoff, retries))
+            .when(QueryError::is_outage)
+            .await
     }
 
     async fn get_once(

@@ -34,6 +34,8 @@ pub struct PrometheusSource {
     known_pods: BTreeMap<(String, String), String>,
     /// Since when Prometheus has been unreachable.
     outage_since: Option<DateTime<Utc>>,
+    /// The error that started the outage.
+    outage_error: String,
     /// Queries whose last attempt failed while Prometheus was up.
     failing_queries: BTreeSet<QueryField>,
     /// The configured namespace (`all` for every one), for the empty-namespace warning.
@@ -69,6 +71,7 @@ impl PrometheusSource {
             backfill: (!backfill.is_zero()).then_some(backfill),
             known_pods: BTreeMap::new(),
             outage_since: None,
+            outage_error: String::new(),
             failing_queries: BTreeSet::new(),
             namespace: settings.collector.namespace.clone(),
             said_empty: false,
@@ -166,6 +169,7 @@ impl PrometheusSource {
                     "Prometheus unreachable; writing empty fields for the pods seen last until it answers"
                 );
                 self.outage_since = Some(now);
+                self.outage_error = first_error.clone();
             }
             if self.known_pods.is_empty() {
                 return Err(SourceError::Collect {
@@ -248,5 +252,15 @@ impl MetricsSource for PrometheusSource {
 
     fn collect(&mut self, now: DateTime<Utc>) -> Collection<'_> {
         Box::pin(self.collect_at(now))
+    }
+
+    fn problem(&self) -> Option<String> {
+        self.outage_since.map(|_| {
+            format!(
+                "Prometheus at {} unreachable: {}",
+                self.client.base_url(),
+                self.outage_error
+            )
+        })
     }
 }
