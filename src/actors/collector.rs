@@ -46,6 +46,8 @@ pub struct Collector {
     ticks: Option<SpawnHandle>,
     /// A new source waiting for the collection in flight to finish.
     next_source: Option<Box<dyn MetricsSource>>,
+    /// Whether the first collection with pods was logged (one of the first lines an SRE reads).
+    first_pods_said: bool,
 }
 
 type Outcome = (
@@ -68,6 +70,7 @@ impl Collector {
             health,
             ticks: None,
             next_source: None,
+            first_pods_said: false,
             source_name: source.name(),
             source: Some(source),
             interval,
@@ -141,6 +144,19 @@ impl Collector {
                     self.failing = false;
                 }
                 tracing::debug!(rows = rows.len(), "collected");
+                if !self.first_pods_said && !rows.is_empty() {
+                    self.first_pods_said = true;
+                    let namespaces: std::collections::BTreeSet<&str> =
+                        rows.iter().map(|r| r.namespace.as_str()).collect();
+                    tracing::info!(
+                        source = self.source_name,
+                        pods = rows.len(),
+                        namespaces = namespaces.len(),
+                        "first collection: {} pods in {} namespaces",
+                        rows.len(),
+                        namespaces.len()
+                    );
+                }
                 if !rows.is_empty() {
                     self.sink.do_send(AppendRows(rows));
                 }

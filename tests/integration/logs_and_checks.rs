@@ -102,6 +102,12 @@ fn logs_to_a_file_have_no_escape_codes_and_first_name_the_config_file() {
             && first.contains("namespace=monitoring"),
         "first line: {first}"
     );
+    // What was found, and where the endpoint is.
+    assert!(text.contains("first collection: 20 pods in "), "{text}");
+    assert!(
+        text.contains("HTTP endpoint listening on http://127.0.0.1:"),
+        "{text}"
+    );
     // The warm-up, announced and its end.
     let announced = text.find("warming up: a pod's signals are judged").unwrap();
     let over = text.find("warm-up over: pods' signals are judged").unwrap();
