@@ -41,4 +41,5 @@ pub mod settings;
 pub mod signal;
 pub mod simulator;
 pub mod source;
+pub mod startup_checks;
 pub mod telemetry;

@@ -4,7 +4,8 @@ use clap::Parser;
 use k8s_monitor::actors::orchestrator::{Agents, SetLogFilter};
 use k8s_monitor::cli::{Cli, Command, ConfigArgs};
 use k8s_monitor::commands;
-use k8s_monitor::settings::{LogFormat, Overrides};
+use k8s_monitor::settings::{effective_log_filter, LogFormat, Overrides};
+use k8s_monitor::startup_checks::{self, Writes};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -78,6 +79,11 @@ fn daemon(
         let _ = writeln!(std::io::stdout(), "{}", settings.describe());
         return Ok(());
     }
+    let writes = match agents {
+        Agents::All => Writes::Everything,
+        Agents::CollectOnly => Writes::CsvOnly,
+    };
+    startup_checks::check(&settings, writes, &std::env::current_dir()?, &env_map())?;
     let set_log_filter = init_logging_as(&settings.logging.level, settings.logging.format);
     tracing::info!(
         source = settings.collector.source.as_str(),
@@ -92,9 +98,15 @@ fn daemon(
 /// `check-config`: the settings loaded exactly as `run` loads them (file, environment), every
 /// problem listed by the error (exit 1), or what was read (exit 0).
 fn check_config(config: &ConfigArgs) -> anyhow::Result<()> {
-    commands::run::load_settings(config, &Overrides::default())?;
+    let settings = commands::run::load_settings(config, &Overrides::default())?;
+    let cwd = std::env::current_dir()?;
+    startup_checks::check(&settings, Writes::Everything, &cwd, &env_map())?;
     let _ = writeln!(std::io::stdout(), "ok: {}", config.origin());
     Ok(())
+}
+
+fn env_map() -> std::collections::HashMap<String, String> {
+    std::env::vars().collect()
 }
 
 /// The error and its causes, each said once: our error types already include their cause in
@@ -122,7 +134,7 @@ fn init_logging(default_level: &str) {
 fn init_logging_as(default_level: &str, format: LogFormat) -> SetLogFilter {
     let filter = std::env::var("K8S_MONITOR_LOG").unwrap_or_else(|_| default_level.to_string());
     // Checked in `main` and by the settings: it parses.
-    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+    let filter = tracing_subscriber::EnvFilter::try_new(effective_log_filter(&filter))
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let colour = std::io::stderr().is_terminal() && !no_color;
@@ -153,6 +165,7 @@ fn set_filter(
     reload: impl FnOnce(tracing_subscriber::EnvFilter) -> Result<(), tracing_subscriber::reload::Error>,
 ) -> Result<(), String> {
     k8s_monitor::settings::check_filter_directive(level).map_err(|e| e.to_string())?;
-    let filter = tracing_subscriber::EnvFilter::try_new(level).map_err(|e| e.to_string())?;
+    let filter = tracing_subscriber::EnvFilter::try_new(effective_log_filter(level))
+        .map_err(|e| e.to_string())?;
     reload(filter).map_err(|e| e.to_string())
 }

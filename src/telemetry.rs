@@ -25,6 +25,17 @@ struct ReasonLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FieldReasonLabels {
+    field: String,
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct FileLabel {
+    file: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ActorLabel {
     actor: String,
 }
@@ -74,6 +85,7 @@ pub struct DaemonMetrics {
     registry: Registry,
     rows_ingested: Counter,
     rows_rejected: Family<ReasonLabel, Counter>,
+    fields_emptied: Family<FieldReasonLabels, Counter>,
     scoring_batch: Histogram,
     verdict_lag: Histogram,
     pods_scored: Gauge,
@@ -83,6 +95,7 @@ pub struct DaemonMetrics {
     source_up: Gauge,
     source_errors: Counter,
     insights_written: Counter,
+    write_errors: Family<FileLabel, Counter>,
     incidents_open: Family<KindLabel, Gauge>,
     alerts_sent: Family<SinkLabel, Counter>,
     alerts_dropped: Family<SinkReasonLabels, Counter>,
@@ -113,6 +126,7 @@ impl DaemonMetrics {
         let m = DaemonMetrics {
             rows_ingested: Counter::default(),
             rows_rejected: Family::default(),
+            fields_emptied: Family::default(),
             // 1 ms .. ~65 s: a 10-pod tick to a 100,000-pod replay chunk.
             scoring_batch: Histogram::new(exponential_buckets(0.001, 2.0, 17)),
             // 0.5 s .. ~17 min: a fast test interval to a daemon far behind.
@@ -124,6 +138,7 @@ impl DaemonMetrics {
             source_up: Gauge::default(),
             source_errors: Counter::default(),
             insights_written: Counter::default(),
+            write_errors: Family::default(),
             incidents_open: Family::default(),
             alerts_sent: Family::default(),
             alerts_dropped: Family::default(),
@@ -154,6 +169,12 @@ impl DaemonMetrics {
             "rows_rejected",
             "Metrics rows skipped as invalid, by reason",
             self.rows_rejected.clone(),
+        );
+        r.register(
+            "fields_emptied",
+            "Fields whose value cannot be a measurement (NaN, negative, absurd), written or read \
+             as empty while the rest of the row is kept, by field and reason",
+            self.fields_emptied.clone(),
         );
         r.register_with_unit(
             "scoring_batch_duration",
@@ -201,6 +222,12 @@ impl DaemonMetrics {
             "insights_written",
             "Times the insights document was written",
             self.insights_written.clone(),
+        );
+        r.register(
+            "write_errors",
+            "Writes that failed, by file (csv, offset, insights, incidents); the log says each \
+             change of state once",
+            self.write_errors.clone(),
         );
         r.register(
             "incidents_open",
@@ -262,6 +289,15 @@ impl DaemonMetrics {
             .inc();
     }
 
+    pub fn field_emptied(&self, field: &str, reason: &str) {
+        self.fields_emptied
+            .get_or_create(&FieldReasonLabels {
+                field: field.to_string(),
+                reason: reason.to_string(),
+            })
+            .inc();
+    }
+
     /// A batch scored in `seconds`, `lag_seconds` after its oldest row was collected, at unix
     /// time `now`.
     pub fn batch_scored(&self, seconds: f64, lag_seconds: Option<f64>, now: f64) {
@@ -293,6 +329,22 @@ impl DaemonMetrics {
         if !ok {
             self.source_errors.inc();
         }
+    }
+
+    /// A failed write of `file` (`csv`, `offset`, `insights`, `incidents`).
+    pub fn write_failed(&self, file: &str) {
+        self.write_errors
+            .get_or_create(&FileLabel {
+                file: file.to_string(),
+            })
+            .inc();
+    }
+
+    /// The file's series at 0 until a write fails.
+    pub fn file_known(&self, file: &str) {
+        let _ = self.write_errors.get_or_create(&FileLabel {
+            file: file.to_string(),
+        });
     }
 
     pub fn insights_written(&self) {

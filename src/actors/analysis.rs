@@ -58,6 +58,7 @@ impl Analysis {
         view: LiveView,
     ) -> Analysis {
         metrics.actor_known("analysis");
+        metrics.file_known("incidents");
         metrics.incidents_open([]);
         Analysis {
             metrics,
@@ -103,10 +104,11 @@ impl Analysis {
                 }
                 Ok(()) => {}
                 Err(e) if !self.journal_failing => {
+                    self.metrics.write_failed("incidents");
                     tracing::error!(error = %e, "cannot append to the incident journal");
                     self.journal_failing = true;
                 }
-                Err(_) => {}
+                Err(_) => self.metrics.write_failed("incidents"),
             }
         }
     }

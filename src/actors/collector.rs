@@ -48,6 +48,8 @@ pub struct Collector {
     next_source: Option<Box<dyn MetricsSource>>,
     /// Whether the first collection with pods was logged (one of the first lines an SRE reads).
     first_pods_said: bool,
+    /// Fields and reasons of values already said to be written empty.
+    emptied_said: std::collections::HashSet<(&'static str, &'static str)>,
 }
 
 type Outcome = (
@@ -71,6 +73,7 @@ impl Collector {
             ticks: None,
             next_source: None,
             first_pods_said: false,
+            emptied_said: Default::default(),
             source_name: source.name(),
             source: Some(source),
             interval,
@@ -133,7 +136,24 @@ impl Collector {
         let problem = source.problem();
         self.source = Some(self.next_source.take().unwrap_or(source));
         match outcome {
-            Ok(Ok(rows)) => {
+            Ok(Ok(mut rows)) => {
+                // The reader's rule, applied before writing: a value that cannot be a
+                // measurement is written empty, the rest of the row kept.
+                for row in &mut rows {
+                    for e in crate::csv_input::clear_unmeasurable(row) {
+                        let field = e.field().unwrap_or("unknown");
+                        self.metrics.field_emptied(field, e.reason());
+                        if self.emptied_said.insert((field, e.reason())) {
+                            tracing::warn!(
+                                source = self.source_name,
+                                namespace = %row.namespace,
+                                pod = %row.pod,
+                                "{e}: written empty, the rest of the row kept (said once per \
+                                 field and reason; counted in k8s_monitor_fields_emptied_total)"
+                            );
+                        }
+                    }
+                }
                 self.metrics.collection(problem.is_none());
                 self.health.source(match problem {
                     None => SourceState::Up,

@@ -144,6 +144,7 @@ pub struct CsvWriter {
 impl CsvWriter {
     pub fn new(path: &Path, metrics: Arc<DaemonMetrics>) -> CsvWriter {
         metrics.actor_known("csv_writer");
+        metrics.file_known("csv");
         CsvWriter {
             metrics,
             appender: CsvAppender::new(path),
@@ -176,6 +177,7 @@ impl Handler<AppendRows> for CsvWriter {
                 }
             }
             Ok(Err(e)) => {
+                self.metrics.write_failed("csv");
                 if !self.failing {
                     tracing::error!(error = %e, "cannot append rows; they are dropped until it works again");
                     self.failing = true;

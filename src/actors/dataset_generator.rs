@@ -11,8 +11,8 @@ use super::insights_writer::PublishScores;
 use super::Shutdown;
 use crate::clock::Clock;
 use crate::csv_input::{
-    load_position, save_position, watch_file, CsvTail, FileWatch, IngestStats, Layout, RowParser,
-    TailEvent, TailPosition, Tailed,
+    load_position, save_position, watch_file, CsvTail, FileWatch, FutureLimit, IngestStats, Layout,
+    RowParser, TailEvent, TailPosition, Tailed,
 };
 use crate::metrics_row::PodMetricsRow;
 use crate::settings::Settings;
@@ -33,6 +33,7 @@ pub struct DatasetGeneratorOptions {
     pub offset_file: PathBuf,
     pub watch_interval: Duration,
     pub poll_interval: Duration,
+    pub max_clock_skew: Duration,
     /// Namespace for rows of the original system's CSV, which has none.
     pub legacy_namespace: String,
 }
@@ -44,6 +45,7 @@ impl DatasetGeneratorOptions {
             offset_file: s.dataset_generator.offset_file.clone(),
             watch_interval: s.dataset_generator.watch_interval,
             poll_interval: s.dataset_generator.poll_interval,
+            max_clock_skew: s.dataset_generator.max_clock_skew,
             legacy_namespace: if s.collector.namespace == "all" {
                 "default".to_string()
             } else {
@@ -53,12 +55,13 @@ impl DatasetGeneratorOptions {
     }
 }
 
-/// A reload: how often rows are read and scored.
+/// A reload: how often rows are read and scored, and how far ahead of the clock a row may be.
 #[derive(Debug, Message)]
 #[rtype(result = "()")]
-pub struct SetIntervals {
+pub struct Reconfigure {
     pub watch_interval: Duration,
     pub poll_interval: Duration,
+    pub max_clock_skew: Duration,
 }
 
 /// Consecutive data lines of one file.
@@ -102,6 +105,8 @@ pub struct DatasetGenerator {
     clock: Arc<dyn Clock>,
     /// The read and score timers, replaced when their intervals change.
     timers: Vec<SpawnHandle>,
+    /// Whether persisting the read position failed last time (logged once per change).
+    offset_failing: bool,
 }
 
 impl DatasetGenerator {
@@ -113,6 +118,7 @@ impl DatasetGenerator {
         clock: Arc<dyn Clock>,
     ) -> DatasetGenerator {
         metrics.actor_known("dataset_generator");
+        metrics.file_known("offset");
         let saved = match load_position(&opts.offset_file) {
             Ok(p) => p,
             Err(e) => {
@@ -146,12 +152,20 @@ impl DatasetGenerator {
             metrics,
             clock,
             timers: Vec::new(),
+            offset_failing: false,
         }
     }
 
     /// Reads everything appended since the last read.
     fn read_new(&mut self) {
         let file = self.opts.csv_path.display().to_string();
+        let limit = FutureLimit {
+            now: self.clock.now(),
+            skew: self.opts.max_clock_skew,
+        };
+        if let Some(parser) = self.parser.as_mut() {
+            parser.set_future_limit(Some(limit));
+        }
         loop {
             let batch = match self.tail.poll() {
                 Ok(b) => b,
@@ -188,6 +202,21 @@ impl DatasetGenerator {
                             continue;
                         };
                         let result = parser.parse(line.no, &line.text);
+                        // Values that cannot be measurements empty their field; the row stays.
+                        self.stats.record_emptied(parser.emptied());
+                        if !line.already_processed {
+                            for e in parser.emptied() {
+                                self.metrics
+                                    .field_emptied(e.field().unwrap_or("unknown"), e.reason());
+                                if self.bad_rows_logged < BAD_ROWS_LOGGED_PER_MINUTE {
+                                    self.bad_rows_logged += 1;
+                                    tracing::warn!(
+                                        "{file}:{}: {e}; the field is read as empty, the row kept",
+                                        line.no
+                                    );
+                                }
+                            }
+                        }
                         self.stats.record(&result);
                         match result {
                             Ok(row) if line.already_processed => self.replay.push(row),
@@ -241,7 +270,14 @@ impl DatasetGenerator {
                 }
                 match self.parser.as_mut() {
                     Some(p) => p.set_layout(layout),
-                    None => self.parser = Some(RowParser::new(file.to_string(), layout)),
+                    None => {
+                        let mut parser = RowParser::new(file.to_string(), layout);
+                        parser.set_future_limit(Some(FutureLimit {
+                            now: self.clock.now(),
+                            skew: self.opts.max_clock_skew,
+                        }));
+                        self.parser = Some(parser);
+                    }
                 }
             }
             Err(e) => {
@@ -360,8 +396,24 @@ impl DatasetGenerator {
             return;
         }
         match save_position(&self.opts.offset_file, &position) {
-            Ok(()) => self.saved_position = Some(position),
-            Err(e) => tracing::warn!(error = %e, "cannot persist the read position"),
+            Ok(()) => {
+                if self.offset_failing {
+                    tracing::info!("persisting the read position works again");
+                    self.offset_failing = false;
+                }
+                self.saved_position = Some(position)
+            }
+            Err(e) => {
+                self.metrics.write_failed("offset");
+                if !self.offset_failing {
+                    tracing::error!(
+                        error = %e,
+                        "cannot persist the read position; a restart would re-read from the \
+                         last saved one (said once until it works again)"
+                    );
+                    self.offset_failing = true;
+                }
+            }
         }
     }
 
@@ -428,12 +480,13 @@ impl DatasetGenerator {
     }
 }
 
-impl Handler<SetIntervals> for DatasetGenerator {
+impl Handler<Reconfigure> for DatasetGenerator {
     type Result = ();
 
-    fn handle(&mut self, msg: SetIntervals, ctx: &mut Context<Self>) {
+    fn handle(&mut self, msg: Reconfigure, ctx: &mut Context<Self>) {
         self.opts.watch_interval = msg.watch_interval;
         self.opts.poll_interval = msg.poll_interval;
+        self.opts.max_clock_skew = msg.max_clock_skew;
         // The file watch's own polling fallback keeps its period until the next restart.
         self.start_timers(ctx);
     }

@@ -54,6 +54,7 @@ impl InsightsWriter {
         view: LiveView,
     ) -> InsightsWriter {
         metrics.actor_known("insights_writer");
+        metrics.file_known("insights");
         InsightsWriter {
             metrics,
             view,
@@ -81,10 +82,11 @@ impl InsightsWriter {
             }
             Ok(()) => {}
             Err(e) if !self.failing => {
+                self.metrics.write_failed("insights");
                 tracing::error!(path = %self.path.display(), error = %e, "cannot write insights");
                 self.failing = true;
             }
-            Err(_) => {}
+            Err(_) => self.metrics.write_failed("insights"),
         }
     }
 }

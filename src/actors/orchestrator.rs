@@ -214,9 +214,10 @@ impl Orchestrator {
         }
         if plan.touches("dataset_generator") {
             if let Some(generator) = &self.handles.generator {
-                generator.do_send(super::dataset_generator::SetIntervals {
+                generator.do_send(super::dataset_generator::Reconfigure {
                     watch_interval: s.dataset_generator.watch_interval,
                     poll_interval: s.dataset_generator.poll_interval,
+                    max_clock_skew: s.dataset_generator.max_clock_skew,
                 });
             }
         }

@@ -67,6 +67,17 @@ fn act(action: &str, command: String) -> Step {
     }
 }
 
+/// A `kubectl` command line from its arguments, each shell-quoted where it needs it, so a name
+/// can never become shell syntax in a command a person pastes (`shlex`, which cc and bindgen
+/// already compile in). A NUL byte, which no shell word can hold, is dropped.
+fn kubectl(args: &[&str]) -> String {
+    let words: Vec<String> = std::iter::once("kubectl")
+        .chain(args.iter().copied())
+        .map(|a| a.replace('\0', ""))
+        .collect();
+    shlex::try_join(words.iter().map(String::as_str)).expect("NUL bytes were removed")
+}
+
 fn mib(bytes: f64) -> String {
     format!("{:.0} MiB", bytes / MIB)
 }
@@ -79,37 +90,54 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
     let describe = || {
         look(
             "see the pod's state and events",
-            format!("kubectl -n {ns} describe pod {pod}"),
+            kubectl(&["-n", &ns[..], "describe", "pod", pod]),
         )
     };
     let logs_previous = || {
         look(
             "read the crashed container's last logs",
-            format!("kubectl -n {ns} logs {pod} -c {c} --previous --tail=200"),
+            kubectl(&[
+                "-n",
+                &ns[..],
+                "logs",
+                pod,
+                "-c",
+                c,
+                "--previous",
+                "--tail=200",
+            ]),
         )
     };
     let logs = || {
         look(
             "read the container's logs",
-            format!("kubectl -n {ns} logs {pod} -c {c} --tail=200"),
+            kubectl(&["-n", &ns[..], "logs", pod, "-c", c, "--tail=200"]),
         )
     };
     let history = || {
         look(
             "list recent rollouts",
-            format!("kubectl -n {ns} rollout history {res}"),
+            kubectl(&["-n", &ns[..], "rollout", "history", &res[..]]),
         )
     };
     let undo = || {
         act(
             "roll back the last rollout",
-            format!("kubectl -n {ns} rollout undo {res}"),
+            kubectl(&["-n", &ns[..], "rollout", "undo", &res[..]]),
         )
     };
     let events = || {
         look(
             "list the pod's events",
-            format!("kubectl -n {ns} get events --field-selector involvedObject.name={pod} --sort-by=.lastTimestamp"),
+            kubectl(&[
+                "-n",
+                &ns[..],
+                "get",
+                "events",
+                "--field-selector",
+                &format!("involvedObject.name={pod}"),
+                "--sort-by=.lastTimestamp",
+            ]),
         )
     };
     let memory_now = match (ctx.memory_bytes, ctx.memory_limit_bytes) {
@@ -126,13 +154,13 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
                 .unwrap_or_default();
             steps.push(look(
                 "watch memory per container",
-                format!("kubectl -n {ns} top pod {pod} --containers"),
+                kubectl(&["-n", &ns[..], "top", "pod", pod, "--containers"]),
             ));
             steps.push(logs());
             if workload.has_template() {
                 steps.push(act(
                     "restart the pods to buy time before the OOM kill",
-                    format!("kubectl -n {ns} rollout restart {res}"),
+                    kubectl(&["-n", &ns[..], "rollout", "restart", &res[..]]),
                 ));
                 steps.push(history());
             }
@@ -147,13 +175,30 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
         AnomalyType::OomKilled => {
             steps.push(look(
                 "confirm the OOM kill in the last state",
-                format!("kubectl -n {ns} get pod {pod} -o jsonpath='{{.status.containerStatuses[*].lastState.terminated.reason}}'"),
+                kubectl(&[
+                    "-n",
+                    &ns[..],
+                    "get",
+                    "pod",
+                    pod,
+                    "-o",
+                    "jsonpath={.status.containerStatuses[*].lastState.terminated.reason}",
+                ]),
             ));
             steps.push(logs_previous());
             if let (Some(limit), true) = (raised_memory_limit(ctx), workload.has_template()) {
                 steps.push(act(
                     &format!("raise the memory limit to {limit}Mi (1.5x what it needed)"),
-                    format!("kubectl -n {ns} set resources {res} -c {c} --limits=memory={limit}Mi"),
+                    kubectl(&[
+                        "-n",
+                        &ns[..],
+                        "set",
+                        "resources",
+                        &res[..],
+                        "-c",
+                        c,
+                        &format!("--limits=memory={limit}Mi"),
+                    ]),
                 ));
             }
             (
@@ -167,18 +212,27 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
         AnomalyType::CpuSaturation => {
             steps.push(look(
                 "see CPU per container",
-                format!("kubectl -n {ns} top pod {pod} --containers"),
+                kubectl(&["-n", &ns[..], "top", "pod", pod, "--containers"]),
             ));
             if let (Some(limit), true) = (raised_cpu_limit(ctx), workload.has_template()) {
                 steps.push(act(
                     &format!("raise the CPU limit to {limit}m (1.5x)"),
-                    format!("kubectl -n {ns} set resources {res} -c {c} --limits=cpu={limit}m"),
+                    kubectl(&[
+                        "-n",
+                        &ns[..],
+                        "set",
+                        "resources",
+                        &res[..],
+                        "-c",
+                        c,
+                        &format!("--limits=cpu={limit}m"),
+                    ]),
                 ));
             }
             if workload.has_template() {
                 steps.push(act(
                     "or add a replica to spread the load",
-                    format!("kubectl -n {ns} scale {res} --replicas=<current+1>"),
+                    kubectl(&["-n", &ns[..], "scale", &res[..], "--replicas=<current+1>"]),
                 ));
             }
             let cpu = match (ctx.cpu_millicores, ctx.cpu_limit_millicores) {
@@ -220,7 +274,7 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
             steps.push(describe());
             steps.push(look(
                 "check the node's network health",
-                format!("kubectl describe node <node of {pod}>"),
+                kubectl(&["describe", "node", &format!("<node of {pod}>")]),
             ));
             steps.push(logs());
             (
@@ -233,7 +287,7 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
         AnomalyType::TrafficDrop => {
             steps.push(look(
                 "check the Service still selects the pod",
-                format!("kubectl -n {ns} get endpoints {}", workload.name),
+                kubectl(&["-n", &ns[..], "get", "endpoints", &workload.name[..]]),
             ));
             steps.push(events());
             steps.push(logs());
@@ -247,12 +301,19 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
         AnomalyType::TrafficSurge => {
             steps.push(look(
                 "see the load",
-                format!("kubectl -n {ns} top pod -l app={}", workload.name),
+                kubectl(&[
+                    "-n",
+                    &ns[..],
+                    "top",
+                    "pod",
+                    "-l",
+                    &format!("app={}", workload.name),
+                ]),
             ));
             if workload.has_template() {
                 steps.push(act(
                     "add replicas while the surge lasts",
-                    format!("kubectl -n {ns} scale {res} --replicas=<current+1>"),
+                    kubectl(&["-n", &ns[..], "scale", &res[..], "--replicas=<current+1>"]),
                 ));
             }
             (
@@ -268,9 +329,15 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
             if workload.has_template() {
                 steps.push(act(
                     "give the readiness probe more time if the app is slow, not broken",
-                    format!(
-                        "kubectl -n {ns} patch {res} --type=json -p '[{{\"op\":\"replace\",\"path\":\"/spec/template/spec/containers/0/readinessProbe/timeoutSeconds\",\"value\":5}}]'"
-                    ),
+                    kubectl(&[
+                        "-n",
+                        &ns[..],
+                        "patch",
+                        &res[..],
+                        "--type=json",
+                        "-p",
+                        r#"[{"op":"replace","path":"/spec/template/spec/containers/0/readinessProbe/timeoutSeconds","value":5}]"#,
+                    ]),
                 ));
             }
             (
@@ -283,13 +350,20 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
         AnomalyType::LevelShift => {
             steps.push(look(
                 "see current usage per container",
-                format!("kubectl -n {ns} top pod {pod} --containers"),
+                kubectl(&["-n", &ns[..], "top", "pod", pod, "--containers"]),
             ));
             if workload.has_template() {
                 steps.push(history());
                 steps.push(look(
                     "compare the current template with the previous one",
-                    format!("kubectl -n {ns} rollout history {res} --revision=<previous>"),
+                    kubectl(&[
+                        "-n",
+                        &ns[..],
+                        "rollout",
+                        "history",
+                        &res[..],
+                        "--revision=<previous>",
+                    ]),
                 ));
                 steps.push(undo());
             }
@@ -318,7 +392,14 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
             steps.push(describe());
             steps.push(look(
                 "see the image reference",
-                format!("kubectl -n {ns} get {res} -o jsonpath='{{.spec.template.spec.containers[*].image}}'"),
+                kubectl(&[
+                    "-n",
+                    &ns[..],
+                    "get",
+                    &res[..],
+                    "-o",
+                    "jsonpath={.spec.template.spec.containers[*].image}",
+                ]),
             ));
             if workload.has_template() {
                 steps.push(undo());
@@ -334,7 +415,7 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
             steps.push(describe());
             steps.push(look(
                 "list the ConfigMaps and Secrets it may need",
-                format!("kubectl -n {ns} get configmaps,secrets"),
+                kubectl(&["-n", &ns[..], "get", "configmaps,secrets"]),
             ));
             (
                 format!("{pod}: container cannot start (configuration)"),
@@ -380,7 +461,7 @@ mod tests {
         let w = Workload::of("shop", "cart-7d9f8b6c4-x2k9p");
         let e = explain(AnomalyType::OomKilled, &w, "cart-7d9f8b6c4-x2k9p", &ctx());
         assert!(e.steps.iter().any(|s| s.command
-            == "kubectl -n shop set resources deployment/cart -c cart --limits=memory=768Mi"));
+            == "kubectl -n shop set resources deployment/cart -c cart '--limits=memory=768Mi'"));
         assert!(!e.steps[0].changes_cluster, "look before acting");
         let e = explain(AnomalyType::CrashLoop, &w, "cart-7d9f8b6c4-x2k9p", &ctx());
         assert!(
@@ -389,7 +470,7 @@ mod tests {
             e.summary
         );
         assert!(e.steps.iter().any(|s| s.command
-            == "kubectl -n shop logs cart-7d9f8b6c4-x2k9p -c cart --previous --tail=200"));
+            == "kubectl -n shop logs cart-7d9f8b6c4-x2k9p -c cart --previous '--tail=200'"));
         assert!(e
             .steps
             .iter()
@@ -408,5 +489,39 @@ mod tests {
                 e.steps
             );
         }
+    }
+
+    #[test]
+    fn a_hostile_name_stays_one_quoted_word_in_every_command() {
+        let evil = "evil;touch${IFS}PWNED;#";
+        let ns = "shop$(reboot)";
+        let w = Workload::of(ns, evil);
+        let mut checked = 0;
+        for kind in AnomalyType::ALL {
+            for step in explain(kind, &w, evil, &ctx()).steps {
+                if !step.command.contains("PWNED") && !step.command.contains("reboot") {
+                    continue;
+                }
+                checked += 1;
+                // What a POSIX shell would see: the names whole, inside one word each.
+                let words = shlex::split(&step.command).expect("a well-quoted command");
+                assert_eq!(words[0], "kubectl", "{}", step.command);
+                for name in [evil, ns] {
+                    if step.command.contains(name.split(';').next().unwrap()) {
+                        assert!(
+                            words.iter().any(|w| w.contains(name)),
+                            "{name} split across words in {}",
+                            step.command
+                        );
+                    }
+                }
+                assert!(
+                    !words.iter().any(|w| w == "touch${IFS}PWNED" || w == "#"),
+                    "{}",
+                    step.command
+                );
+            }
+        }
+        assert!(checked > 20, "only {checked} commands named the pod");
     }
 }

@@ -56,12 +56,20 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<()> {
     }
     let summary = detect_canonical(&settings, &args.input, &args.output, &args.legacy_namespace)?;
     eprintln!(
-        "scored {} rows ({} anomalous), skipped {} bad rows{}; wrote {}",
+        "scored {} rows ({} anomalous), skipped {} bad rows{}{}; wrote {}",
         summary.rows_scored,
         summary.anomalous_rows,
         summary.stats.rows_skipped,
         if summary.stats.rows_skipped > 0 {
             format!(" {:?}", summary.stats.skipped_by_reason)
+        } else {
+            String::new()
+        },
+        if summary.stats.fields_emptied > 0 {
+            format!(
+                ", read {} fields as empty {:?}",
+                summary.stats.fields_emptied, summary.stats.emptied_by_reason
+            )
         } else {
             String::new()
         },
@@ -92,8 +100,18 @@ pub fn detect_canonical(
         if line.trim().is_empty() {
             continue;
         }
-        let result = parser.parse(i as u64 + 2, &line);
+        let line_no = i as u64 + 2;
+        let result = parser.parse(line_no, &line);
         summary.stats.record(&result);
+        for e in parser.emptied() {
+            summary.stats.record_emptied(std::slice::from_ref(e));
+            if summary.stats.fields_emptied <= BAD_ROWS_LOGGED {
+                tracing::warn!(
+                    "{}:{line_no}: {e}; the field is read as empty, the row kept",
+                    input.display()
+                );
+            }
+        }
         match result {
             Ok(row) => {
                 if chunk.len() >= CHUNK_ROWS

@@ -33,8 +33,8 @@
 use super::line_split::Fields;
 use super::row_error::RowErrorKind;
 use super::validate::{
-    count, gauge, identity, phase, ready_within_total, text, timestamp_legacy, MAX_CONTAINERS,
-    MAX_CPU_MILLICORES, MAX_RESTARTS,
+    count, gauge, identity, measured, name, phase, ready_within_total, text, timestamp_legacy,
+    Emptied, NameRule, MAX_CONTAINERS, MAX_CPU_MILLICORES, MAX_RESTARTS,
 };
 use crate::metrics_row::PodMetricsRow;
 
@@ -148,30 +148,41 @@ impl LegacyLayout {
     }
 
     /// Builds a row from one record's fields (the count must already have been checked).
-    pub(crate) fn row_from_fields(&self, f: &Fields<'_>) -> Result<PodMetricsRow, RowErrorKind> {
+    pub(crate) fn row_from_fields(
+        &self,
+        f: &Fields<'_>,
+        emptied: &mut Emptied,
+    ) -> Result<PodMetricsRow, RowErrorKind> {
         let at = |i: Option<usize>| match i.and_then(|i| f.get(i)) {
             Some("N/A") | None => "",
             Some(s) => s,
         };
         let timestamp = timestamp_legacy(TIMESTAMP, at(Some(self.timestamp)))?;
-        let pod = identity(POD, at(Some(self.pod)))?;
-        let namespace = identity("namespace (default)", &self.default_namespace)?;
+        let pod = identity(POD, at(Some(self.pod)), NameRule::Subdomain)?;
+        let namespace = identity(
+            "namespace (default)",
+            &self.default_namespace,
+            NameRule::Label,
+        )?;
         let mut row = PodMetricsRow::empty(timestamp, namespace, pod);
 
         let status = at(self.status);
         row.phase = phase(STATUS, status)?;
         let reason = at(self.reason);
         row.reason = if reason == status { None } else { text(reason) };
-        row.restarts = count(RESTARTS, at(self.restarts), MAX_RESTARTS)?;
-        row.ready_containers = count(READY, at(self.ready), MAX_CONTAINERS)?;
-        row.total_containers = count(TOTAL, at(self.total), MAX_CONTAINERS)?;
+        row.restarts = measured(count(RESTARTS, at(self.restarts), MAX_RESTARTS), emptied)?;
+        row.ready_containers = measured(count(READY, at(self.ready), MAX_CONTAINERS), emptied)?;
+        row.total_containers = measured(count(TOTAL, at(self.total), MAX_CONTAINERS), emptied)?;
         ready_within_total(READY, row.ready_containers, row.total_containers)?;
         // Percent of one core -> millicores; bound checked on the file's own value.
-        row.cpu_millicores =
-            gauge(CPU_PCT, at(self.cpu_pct), MAX_CPU_MILLICORES / 10.0)?.map(|pct| pct * 10.0);
+        row.cpu_millicores = measured(
+            gauge(CPU_PCT, at(self.cpu_pct), MAX_CPU_MILLICORES / 10.0),
+            emptied,
+        )?
+        .map(|pct| pct * 10.0);
         row.node = match at(self.node) {
             "Unknown" => String::new(),
-            n => n.to_string(),
+            n => name(NODE, n, NameRule::Subdomain)?.to_string(),
         };
         row.event_type = text(at(self.event_type));
         row.event_reason = text(at(self.event_reason));

@@ -31,13 +31,14 @@ pub use legacy::{LegacyLayout, LEGACY_COLUMNS};
 pub use line_split::{Fields, LineSplitter, SplitLineError};
 pub use read_all::{lossy_lines, read_all_rows, ReadCsvError};
 pub use row_error::{RowError, RowErrorKind};
-pub use row_parser::RowParser;
+pub use row_parser::{FutureLimit, RowParser};
 pub use tail::{
     CsvTail, Line, TailBatch, TailEvent, Tailed, DEFAULT_MAX_BATCH_BYTES, MAX_LINE_BYTES,
 };
 pub use tail_position::{
     load_position, save_position, LoadPositionError, SavePositionError, TailPosition,
 };
+pub use validate::{clear_unmeasurable, Emptied};
 pub use validate::{
     MAX_BYTES, MAX_BYTES_PER_S, MAX_CONTAINERS, MAX_CPU_MILLICORES, MAX_ERRORS_PER_S, MAX_RESTARTS,
 };

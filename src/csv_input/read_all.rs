@@ -49,6 +49,7 @@ pub fn read_all_rows(
         }
         let result = parser.parse(line_no, &line);
         stats.record(&result);
+        stats.record_emptied(parser.emptied());
         if let Ok(row) = result {
             rows.push(row);
         }

@@ -63,6 +63,23 @@ pub enum RowErrorKind {
     },
     #[error("field {field}: empty")]
     EmptyIdentity { field: &'static str },
+    #[error(
+        "field {field}: {timestamp} is ahead of this machine's clock ({now}) by more than \
+         [dataset_generator] max_clock_skew = {}",
+        humantime::format_duration(*skew)
+    )]
+    FromTheFuture {
+        field: &'static str,
+        timestamp: DateTime<Utc>,
+        now: DateTime<Utc>,
+        skew: std::time::Duration,
+    },
+    #[error("field {field}: not a Kubernetes name: {value:?} ({why})")]
+    BadName {
+        field: &'static str,
+        value: String,
+        why: &'static str,
+    },
     #[error("field {field}: unknown phase: {value:?}")]
     UnknownPhase { field: &'static str, value: String },
     #[error(
@@ -85,6 +102,18 @@ pub enum RowErrorKind {
 }
 
 impl RowErrorKind {
+    /// The field the error is about, when it names one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            RowErrorKind::NotANumber { field, .. }
+            | RowErrorKind::NotAnInteger { field, .. }
+            | RowErrorKind::NotFinite { field, .. }
+            | RowErrorKind::Negative { field, .. }
+            | RowErrorKind::OutOfRange { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
     /// Stable, snake_case reason code for counting.
     pub fn reason(&self) -> &'static str {
         match self {
@@ -98,6 +127,8 @@ impl RowErrorKind {
             RowErrorKind::ReadyExceedsTotal { .. } => "ready_exceeds_total",
             RowErrorKind::BadTimestamp { .. } => "bad_timestamp",
             RowErrorKind::EmptyIdentity { .. } => "empty_identity",
+            RowErrorKind::BadName { .. } => "bad_name",
+            RowErrorKind::FromTheFuture { .. } => "future_timestamp",
             RowErrorKind::UnknownPhase { .. } => "unknown_phase",
             RowErrorKind::OutOfOrder { .. } => "out_of_order",
             RowErrorKind::Duplicate { .. } => "duplicate",

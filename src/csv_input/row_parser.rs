@@ -11,6 +11,7 @@ use super::canonical;
 use super::layout::Layout;
 use super::line_split::LineSplitter;
 use super::row_error::{RowError, RowErrorKind};
+use super::validate::Emptied;
 use crate::metrics_row::PodMetricsRow;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -22,6 +23,18 @@ pub struct RowParser {
     /// namespace -> pod -> last accepted timestamp. Nested so lookups take `&str` and only a
     /// new pod allocates.
     last_accepted: HashMap<String, HashMap<String, DateTime<Utc>>>,
+    /// Rows stamped after this are refused (the reader's clock plus the allowed skew); `None`
+    /// offline, where there is no "now" to compare with.
+    latest_allowed: Option<FutureLimit>,
+    /// Fields the last accepted row had emptied (values that cannot be measurements).
+    emptied: Emptied,
+}
+
+/// The latest timestamp a row may carry, and the setting that allows it (for the error).
+#[derive(Debug, Clone, Copy)]
+pub struct FutureLimit {
+    pub now: DateTime<Utc>,
+    pub skew: std::time::Duration,
 }
 
 impl RowParser {
@@ -32,7 +45,22 @@ impl RowParser {
             layout,
             splitter: LineSplitter::new(),
             last_accepted: HashMap::new(),
+            latest_allowed: None,
+            emptied: Vec::new(),
         }
+    }
+
+    /// Refuses rows stamped more than `limit.skew` after `limit.now` from now on, before they
+    /// can move a pod's "last seen" (one row stamped in 2099 would otherwise make every later
+    /// row of its pod out of order, for good).
+    pub fn set_future_limit(&mut self, limit: Option<FutureLimit>) {
+        self.latest_allowed = limit;
+    }
+
+    /// The fields the last accepted row had emptied, each with why (its value parsed but
+    /// cannot be a measurement); the row itself was kept.
+    pub fn emptied(&self) -> &[RowErrorKind] {
+        &self.emptied
     }
 
     pub fn layout(&self) -> &Layout {
@@ -47,7 +75,12 @@ impl RowParser {
 
     /// Parses data line `line_no` (1-based, as in the file) without its line terminator.
     pub fn parse(&mut self, line_no: u64, line: &str) -> Result<PodMetricsRow, RowError> {
-        self.parse_row(line).map_err(|kind| RowError {
+        self.emptied.clear();
+        let result = self.parse_row(line);
+        if result.is_err() {
+            self.emptied.clear();
+        }
+        result.map_err(|kind| RowError {
             file: self.file_label.clone(),
             line: line_no,
             kind,
@@ -70,9 +103,20 @@ impl RowParser {
             });
         }
         let row = match &self.layout {
-            Layout::Canonical => canonical::row_from_fields(&fields)?,
-            Layout::Legacy(legacy) => legacy.row_from_fields(&fields)?,
+            Layout::Canonical => canonical::row_from_fields(&fields, &mut self.emptied)?,
+            Layout::Legacy(legacy) => legacy.row_from_fields(&fields, &mut self.emptied)?,
         };
+        if let Some(limit) = self.latest_allowed {
+            let skew = chrono::TimeDelta::from_std(limit.skew).unwrap_or(chrono::TimeDelta::MAX);
+            if row.timestamp > limit.now + skew {
+                return Err(RowErrorKind::FromTheFuture {
+                    field: "timestamp",
+                    timestamp: row.timestamp,
+                    now: limit.now,
+                    skew: limit.skew,
+                });
+            }
+        }
         let last = self
             .last_accepted
             .get(&row.namespace)

@@ -86,8 +86,11 @@ fn quoted_text_with_commas_and_quotes() {
     let line = line_with(col("event_message"), r#"a, "b", c"#);
     let row = parser().parse(2, &line).unwrap();
     assert_eq!(row.event_message.as_deref(), Some(r#"a, "b", c"#));
-    let line = line_with(col("pod"), "odd,name");
-    assert_eq!(parser().parse(2, &line).unwrap().pod, "odd,name");
+    let line = line_with(col("reason"), "odd,reason");
+    assert_eq!(
+        parser().parse(2, &line).unwrap().reason.as_deref(),
+        Some("odd,reason")
+    );
 }
 
 #[test]
@@ -140,16 +143,34 @@ fn every_numeric_column_is_named_in_its_errors() {
         let e = err(&line_with(col(name), "x1"));
         assert_eq!(e.reason(), "not_a_number", "{name}");
         assert!(e.to_string().contains(&format!("field {name}:")), "{e}");
-        let e = err(&line_with(col(name), "-1"));
+        let e = emptied(&line_with(col(name), "-1"));
         assert_eq!(e.reason(), "negative", "{name}");
         assert!(e.to_string().contains(&format!("field {name}:")), "{e}");
     }
 }
 
+/// The one field a kept row had emptied.
+fn emptied(line: &str) -> RowErrorKind {
+    let mut p = parser();
+    let row = p.parse(42, line).expect("the row is kept");
+    let emptied = p.emptied().to_vec();
+    assert_eq!(emptied.len(), 1, "{emptied:?}");
+    let field = emptied[0].field().unwrap();
+    let reparsed = row.to_csv_line();
+    let i = col(field);
+    let mut splitter = LineSplitter::new();
+    assert_eq!(
+        splitter.split(&reparsed).unwrap().get(i),
+        Some(""),
+        "{field} is empty in the kept row"
+    );
+    emptied[0].clone()
+}
+
 #[test]
-fn non_finite_values_are_rejected() {
+fn non_finite_values_empty_their_field_and_the_row_is_kept() {
     for v in ["NaN", "inf", "-inf"] {
-        let e = err(&line_with(col("memory_bytes"), v));
+        let e = emptied(&line_with(col("memory_bytes"), v));
         assert_eq!(e.reason(), "not_finite");
         assert!(
             e.to_string().contains("field memory_bytes: not finite"),
@@ -159,7 +180,7 @@ fn non_finite_values_are_rejected() {
 }
 
 #[test]
-fn absurd_magnitudes_are_rejected_at_the_documented_bounds() {
+fn absurd_magnitudes_empty_their_field_at_the_documented_bounds() {
     let cases = [
         ("cpu_millicores", "10000000", "10000001"),
         ("cpu_limit_millicores", "10000000", "1e8"),
@@ -176,7 +197,7 @@ fn absurd_magnitudes_are_rejected_at_the_documented_bounds() {
             parser().parse(2, &line_with(col(name), ok)).is_ok(),
             "{name}={ok}"
         );
-        let e = err(&line_with(col(name), bad));
+        let e = emptied(&line_with(col(name), bad));
         assert_eq!(e.reason(), "absurd_magnitude", "{name}={bad}");
         assert!(e.to_string().contains(&format!("field {name}:")), "{e}");
     }
@@ -461,4 +482,112 @@ fn legacy_variant_header_is_mapped_by_name() {
     assert_eq!(row.cpu_millicores, Some(100.0));
     assert_eq!(row.phase, None);
     assert_eq!(row.namespace, "monitoring");
+}
+
+#[test]
+fn names_follow_kubernetes_rules_and_a_hostile_one_is_refused_naming_its_field() {
+    let e = err(&line_with(col("pod"), "evil;touch${IFS}PWNED;#"));
+    assert_eq!(e.reason(), "bad_name");
+    assert!(
+        e.to_string().starts_with(
+            "data/pod_metrics.csv:42: field pod: not a Kubernetes name: \
+             \"evil;touch${IFS}PWNED;#\" (only a-z, 0-9, '-' and '.' are allowed)"
+        ),
+        "{e}"
+    );
+    let e = err(&line_with(col("namespace"), "shop.eu"));
+    assert!(
+        e.to_string()
+            .contains("field namespace: not a Kubernetes name"),
+        "a namespace is a label: {e}"
+    );
+    let e = err(&line_with(col("node"), "Node-1"));
+    assert!(
+        e.to_string().contains("field node: not a Kubernetes name"),
+        "{e}"
+    );
+    let e = err(&line_with(col("pod"), "-cart"));
+    assert!(e.to_string().contains("must start and end"), "{e}");
+    let e = err(&line_with(col("pod"), &"a".repeat(254)));
+    assert!(e.to_string().contains("longer than 253"), "{e}");
+    // Escapes and NULs never reach the message raw.
+    let e = err(&line_with(col("pod"), "a\u{1b}[31mb\0"));
+    assert!(
+        !e.to_string().contains('\u{1b}') && !e.to_string().contains('\0'),
+        "{e}"
+    );
+    // Valid: a subdomain pod, an empty node (not scheduled yet).
+    for (c, v) in [
+        ("pod", "web-0.shard-a"),
+        ("node", ""),
+        ("node", "ip-10-0-0-1.ec2.internal"),
+    ] {
+        assert!(
+            parser().parse(42, &line_with(col(c), v)).is_ok(),
+            "{c} = {v:?}"
+        );
+    }
+}
+
+#[test]
+fn a_row_from_the_future_is_refused_and_never_locks_its_pod_out() {
+    let now = ts("2026-01-02T03:04:05Z");
+    let mut p = parser();
+    p.set_future_limit(Some(crate::csv_input::FutureLimit {
+        now,
+        skew: std::time::Duration::from_secs(120),
+    }));
+    let at = |t: &str| {
+        let mut r = full_row();
+        r.timestamp = ts(t);
+        r.to_csv_line()
+    };
+    let e = p.parse(7, &at("2099-01-01T00:00:00Z")).unwrap_err();
+    assert_eq!(e.reason(), "future_timestamp");
+    assert_eq!(
+        e.to_string(),
+        "data/pod_metrics.csv:7: field timestamp: 2099-01-01 00:00:00 UTC is ahead of this \
+         machine's clock (2026-01-02 03:04:05 UTC) by more than [dataset_generator] \
+         max_clock_skew = 2m"
+    );
+    // The pod's next rows, now and within the skew, are accepted.
+    assert!(p.parse(8, &at("2026-01-02T03:04:00Z")).is_ok());
+    assert!(p.parse(9, &at("2026-01-02T03:06:05Z")).is_ok());
+    assert_eq!(
+        p.parse(10, &at("2026-01-02T03:06:06Z"))
+            .unwrap_err()
+            .reason(),
+        "future_timestamp"
+    );
+}
+
+#[test]
+fn the_collector_writes_by_the_readers_rule() {
+    // What Prometheus may hand over: a negative rate, an absurd gauge, a NaN.
+    let mut row = full_row();
+    row.cpu_millicores = Some(-5.0);
+    row.memory_bytes = Some(1e308);
+    row.net_rx_bytes_per_s = Some(f64::NAN);
+    row.restarts = Some(2_000_000);
+    let emptied = crate::csv_input::clear_unmeasurable(&mut row);
+    let reasons: Vec<(&str, &str)> = emptied
+        .iter()
+        .map(|e| (e.field().unwrap(), e.reason()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("cpu_millicores", "negative"),
+            ("memory_bytes", "absurd_magnitude"),
+            ("net_rx_bytes_per_s", "not_finite"),
+            ("restarts", "absurd_magnitude"),
+        ]
+    );
+    // The row written is read back whole, nothing emptied again, the phase and node kept.
+    let mut p = parser();
+    let back = p.parse(2, &row.to_csv_line()).unwrap();
+    assert!(p.emptied().is_empty());
+    assert_eq!(back, row);
+    assert_eq!(back.cpu_millicores, None);
+    assert!(back.phase.is_some() && !back.node.is_empty());
 }

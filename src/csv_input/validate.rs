@@ -12,7 +12,12 @@
 //! | `restarts` | 1,000,000 |
 //! | `ready_containers`, `total_containers` | 1,000 (and ready ≤ total) |
 //!
-//! Every numeric field rejects NaN, ±inf and negatives; an empty field is `None` (not measured).
+//! A value that cannot be a measurement (NaN, ±inf, negative, beyond these bounds) empties its
+//! field, counted by field and reason, and the rest of the row is kept ([`Measured`]): the
+//! phase, node and state of a row are worth as much as its CPU. Text that is not a number at
+//! all refuses the row (a corrupt write). The collector applies the same rule before writing
+//! ([`clear_unmeasurable`]), so what it writes is what the reader accepts. An empty field is
+//! `None` (not measured).
 
 use super::row_error::{echo, RowErrorKind};
 use crate::metrics_row::PodPhase;
@@ -25,21 +30,151 @@ pub const MAX_ERRORS_PER_S: f64 = 1e9;
 pub const MAX_RESTARTS: u32 = 1_000_000;
 pub const MAX_CONTAINERS: u32 = 1_000;
 
+/// Fields emptied while reading one row, each with its reason (a [`RowErrorKind`] that did
+/// not refuse the row).
+pub type Emptied = Vec<RowErrorKind>;
+
+/// Whether a field's error only empties it: the value parsed but cannot be a measurement.
+pub(crate) fn empties_the_field(kind: &RowErrorKind) -> bool {
+    matches!(
+        kind,
+        RowErrorKind::NotFinite { .. }
+            | RowErrorKind::Negative { .. }
+            | RowErrorKind::OutOfRange { .. }
+    )
+}
+
+/// `result` with a value that cannot be a measurement turned into an empty field, recorded in
+/// `emptied`; other errors refuse the row.
+pub(crate) fn measured<T>(
+    result: Result<Option<T>, RowErrorKind>,
+    emptied: &mut Emptied,
+) -> Result<Option<T>, RowErrorKind> {
+    match result {
+        Err(kind) if empties_the_field(&kind) => {
+            emptied.push(kind);
+            Ok(None)
+        }
+        other => other,
+    }
+}
+
 /// A non-negative finite gauge not above `max`; empty is `None`.
 pub(crate) fn gauge(field: &'static str, raw: &str, max: f64) -> Result<Option<f64>, RowErrorKind> {
     let s = raw.trim();
     if s.is_empty() {
         return Ok(None);
     }
-    let v = number(field, s)?;
+    let v: f64 = s.parse().map_err(|_| RowErrorKind::NotANumber {
+        field,
+        value: echo(s),
+    })?;
+    check_gauge(field, v, max, s).map(Some)
+}
+
+/// The one rule for a measured value: finite, not negative, not above `max`. `shown` is the
+/// value as written, for the error.
+fn check_gauge(field: &'static str, v: f64, max: f64, shown: &str) -> Result<f64, RowErrorKind> {
+    if !v.is_finite() {
+        return Err(RowErrorKind::NotFinite {
+            field,
+            value: echo(shown),
+        });
+    }
+    if v < 0.0 {
+        return Err(RowErrorKind::Negative {
+            field,
+            value: echo(shown),
+        });
+    }
     if v > max {
         return Err(RowErrorKind::OutOfRange {
             field,
-            value: echo(s),
+            value: echo(shown),
             limit: max,
         });
     }
-    Ok(Some(v))
+    Ok(v)
+}
+
+/// Empties every field of `row` that cannot be a measurement, by the reader's rule: what the
+/// collector writes is then exactly what the reader keeps. The fields emptied, with why.
+pub fn clear_unmeasurable(row: &mut crate::metrics_row::PodMetricsRow) -> Emptied {
+    let mut emptied = Vec::new();
+    let mut gauge = |field: &'static str, value: &mut Option<f64>, max: f64| {
+        if let Some(v) = *value {
+            if let Err(kind) = check_gauge(field, v, max, &v.to_string()) {
+                *value = None;
+                emptied.push(kind);
+            }
+        }
+    };
+    gauge(
+        "cpu_millicores",
+        &mut row.cpu_millicores,
+        MAX_CPU_MILLICORES,
+    );
+    gauge(
+        "cpu_limit_millicores",
+        &mut row.cpu_limit_millicores,
+        MAX_CPU_MILLICORES,
+    );
+    gauge("memory_bytes", &mut row.memory_bytes, MAX_BYTES);
+    gauge("memory_limit_bytes", &mut row.memory_limit_bytes, MAX_BYTES);
+    gauge(
+        "net_rx_bytes_per_s",
+        &mut row.net_rx_bytes_per_s,
+        MAX_BYTES_PER_S,
+    );
+    gauge(
+        "net_tx_bytes_per_s",
+        &mut row.net_tx_bytes_per_s,
+        MAX_BYTES_PER_S,
+    );
+    gauge(
+        "net_rx_errors_per_s",
+        &mut row.net_rx_errors_per_s,
+        MAX_ERRORS_PER_S,
+    );
+    gauge(
+        "net_tx_errors_per_s",
+        &mut row.net_tx_errors_per_s,
+        MAX_ERRORS_PER_S,
+    );
+    gauge(
+        "fs_read_bytes_per_s",
+        &mut row.fs_read_bytes_per_s,
+        MAX_BYTES_PER_S,
+    );
+    gauge(
+        "fs_write_bytes_per_s",
+        &mut row.fs_write_bytes_per_s,
+        MAX_BYTES_PER_S,
+    );
+    let mut count = |field: &'static str, value: &mut Option<u32>, max: u32| {
+        if let Some(v) = *value {
+            if v > max {
+                *value = None;
+                emptied.push(RowErrorKind::OutOfRange {
+                    field,
+                    value: v.to_string(),
+                    limit: f64::from(max),
+                });
+            }
+        }
+    };
+    count("restarts", &mut row.restarts, MAX_RESTARTS);
+    count(
+        "ready_containers",
+        &mut row.ready_containers,
+        MAX_CONTAINERS,
+    );
+    count(
+        "total_containers",
+        &mut row.total_containers,
+        MAX_CONTAINERS,
+    );
+    emptied
 }
 
 /// A non-negative whole count not above `max`; `3.0` is accepted (pandas writes integer
@@ -72,25 +207,13 @@ pub(crate) fn count(field: &'static str, raw: &str, max: u32) -> Result<Option<u
     Ok(Some(v as u32))
 }
 
-/// A finite, non-negative number (shared by [`gauge`] and [`count`]).
+/// A finite, non-negative number (for [`count`]).
 fn number(field: &'static str, s: &str) -> Result<f64, RowErrorKind> {
     let v: f64 = s.parse().map_err(|_| RowErrorKind::NotANumber {
         field,
         value: echo(s),
     })?;
-    if !v.is_finite() {
-        return Err(RowErrorKind::NotFinite {
-            field,
-            value: echo(s),
-        });
-    }
-    if v < 0.0 {
-        return Err(RowErrorKind::Negative {
-            field,
-            value: echo(s),
-        });
-    }
-    Ok(v)
+    check_gauge(field, v, f64::MAX, s)
 }
 
 /// `ready ≤ total` when both are known.
@@ -150,12 +273,74 @@ fn bad_timestamp(field: &'static str, s: &str, why: &'static str) -> RowErrorKin
     }
 }
 
-/// A namespace or pod name: must not be empty.
-pub(crate) fn identity<'a>(field: &'static str, raw: &'a str) -> Result<&'a str, RowErrorKind> {
+/// Which of Kubernetes' name rules a field follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NameRule {
+    /// RFC 1123 label (namespaces): at most 63 characters.
+    Label,
+    /// RFC 1123 subdomain (pods, nodes): at most 253 characters, dots allowed.
+    Subdomain,
+}
+
+/// Why `name` breaks `rule`, if it does: lowercase letters, digits and `-` (and `.` in a
+/// subdomain), starting and ending with a letter or digit. Names are data that reach logs,
+/// incident ids and the commands shown to people; what Kubernetes itself refuses is refused
+/// here too, so a hostile row cannot smuggle shell or terminal syntax in.
+pub fn kubernetes_name_problem(name: &str, label_only: bool) -> Option<&'static str> {
+    let max = if label_only { 63 } else { 253 };
+    if name.len() > max {
+        return Some(if label_only {
+            "longer than 63 characters"
+        } else {
+            "longer than 253 characters"
+        });
+    }
+    let allowed = |c: char| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (!label_only && c == '.')
+    };
+    if !name.chars().all(allowed) {
+        return Some(if label_only {
+            "only a-z, 0-9 and '-' are allowed"
+        } else {
+            "only a-z, 0-9, '-' and '.' are allowed"
+        });
+    }
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if !alnum(name.chars().next()) || !alnum(name.chars().last()) {
+        return Some("must start and end with a letter or digit");
+    }
+    None
+}
+
+/// A namespace or pod name: not empty, and valid under `rule`.
+pub(crate) fn identity<'a>(
+    field: &'static str,
+    raw: &'a str,
+    rule: NameRule,
+) -> Result<&'a str, RowErrorKind> {
     if raw.trim().is_empty() {
         return Err(RowErrorKind::EmptyIdentity { field });
     }
-    Ok(raw)
+    name(field, raw, rule)
+}
+
+/// A name valid under `rule` (empty allowed: the node of a pod not scheduled yet).
+pub(crate) fn name<'a>(
+    field: &'static str,
+    raw: &'a str,
+    rule: NameRule,
+) -> Result<&'a str, RowErrorKind> {
+    if raw.is_empty() {
+        return Ok(raw);
+    }
+    match kubernetes_name_problem(raw, rule == NameRule::Label) {
+        None => Ok(raw),
+        Some(why) => Err(RowErrorKind::BadName {
+            field,
+            value: echo(raw),
+            why,
+        }),
+    }
 }
 
 /// The exact Kubernetes phase spelling; empty is `None`.

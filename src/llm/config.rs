@@ -139,6 +139,14 @@ impl LlmActivation {
                 ),
             });
         }
+        if s.mode == LlmMode::On && key.is_none() && !local {
+            return Err(ExplainError::NoApiKey {
+                missing: match &s.api_key_file {
+                    Some(path) => format!("{} is empty", path.display()),
+                    None => format!("{API_KEY_ENV_VAR} is not set"),
+                },
+            });
+        }
         Ok(LlmActivation::On(LlmConfig::from_settings(s, key)))
     }
 }
@@ -241,7 +249,14 @@ mod tests {
             mode: LlmMode::On,
             ..LlmSettings::default()
         };
-        on(LlmActivation::from_settings(&forced, &env(&[])).unwrap());
+        on(LlmActivation::from_settings(&forced, &env(&[(API_KEY_ENV_VAR, "k")])).unwrap());
+        // On, for a server elsewhere, with no key: an error, not a silent "off".
+        let e = LlmActivation::from_settings(&forced, &env(&[])).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("no LLM API key (NVIDIA_API_KEY is not set)"),
+            "{e}"
+        );
         let disabled = LlmSettings {
             mode: LlmMode::Off,
             api_key_file: Some("/nonexistent/key".into()),

@@ -14,6 +14,12 @@ pub enum ExplainError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// `[llm] mode = "on"` for a server that is not on this machine, and no key.
+    #[error(
+        "no LLM API key ({missing}) for a base_url that is not a loopback address; set \
+         [llm] api_key_file or NVIDIA_API_KEY, or mode = \"auto\" to run without the LLM"
+    )]
+    NoApiKey { missing: String },
     /// The HTTP client could not be built.
     #[error("building the LLM HTTP client failed: {message}")]
     BuildClient { message: String },
@@ -56,6 +62,7 @@ impl ExplainError {
     pub fn kind(&self) -> &'static str {
         match self {
             ExplainError::ReadApiKey { .. } => "api_key_unreadable",
+            ExplainError::NoApiKey { .. } => "no_api_key",
             ExplainError::BuildClient { .. } => "client_error",
             ExplainError::Redact => "redaction_refused",
             ExplainError::RateLimit { .. } => "rate_limited",
@@ -76,6 +83,7 @@ impl ExplainError {
             | ExplainError::Timeout { .. } => true,
             ExplainError::HttpStatus { status, .. } => *status == 429 || *status >= 500,
             ExplainError::ReadApiKey { .. }
+            | ExplainError::NoApiKey { .. }
             | ExplainError::BuildClient { .. }
             | ExplainError::Redact
             | ExplainError::ReadCompletion { .. }

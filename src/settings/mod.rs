@@ -44,7 +44,7 @@ pub use sources::{
     KubernetesSettings, PrometheusAuth, PrometheusQueries, PrometheusSettings, QueryAnswer,
     QueryField,
 };
-pub use validate::check_filter_directive;
+pub use validate::{check_filter_directive, effective_log_filter, QUIET_DEPENDENCIES};
 
 /// The config file used when none is given on the command line.
 pub const DEFAULT_CONFIG_PATH: &str = "agents.toml";

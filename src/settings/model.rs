@@ -137,6 +137,8 @@ pub struct DatasetGeneratorSettings {
     pub poll_interval: Duration,
     pub evict_after: Duration,
     pub offset_file: PathBuf,
+    /// Rows stamped further ahead of this machine's clock are refused.
+    pub max_clock_skew: Duration,
 }
 
 /// `[anomaly_model]`: scores pods.
@@ -267,6 +269,7 @@ impl Default for Settings {
                 poll_interval: Duration::from_secs(1),
                 evict_after: Duration::from_secs(5 * 60),
                 offset_file: PathBuf::from("data/pod_metrics.offset.json"),
+                max_clock_skew: Duration::from_secs(2 * 60),
             },
             prometheus: PrometheusSettings::default(),
             prometheus_queries: PrometheusQueries::default(),
@@ -362,6 +365,7 @@ impl fmt::Display for Settings {
         writeln!(f, "poll_interval = {}", duration(d.poll_interval))?;
         writeln!(f, "evict_after = {}", duration(d.evict_after))?;
         writeln!(f, "offset_file = {}", path(&d.offset_file))?;
+        writeln!(f, "max_clock_skew = {}", duration(d.max_clock_skew))?;
         sources::write_sections(f, p, q, k, string, duration)?;
         writeln!(f, "\n[anomaly_model]")?;
         // Debug keeps a decimal point (1.0, not 1), so the value reads back as a float.

@@ -34,6 +34,7 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
             "poll_interval",
             "evict_after",
             "offset_file",
+            "max_clock_skew",
         ],
     ),
     (

@@ -599,3 +599,23 @@ fn the_endpoint_address_is_ip_and_port_or_empty_for_off() {
     let v6 = load_file("[server]\nlisten = \"[::1]:0\"\n").unwrap();
     assert_eq!(v6.server.listen, Some("[::1]:0".parse().unwrap()));
 }
+
+#[test]
+fn dependencies_that_repeat_the_daemon_are_quiet_unless_named() {
+    use crate::settings::effective_log_filter;
+    assert_eq!(
+        effective_log_filter("info"),
+        "info,kube_client=off,kube_runtime=off"
+    );
+    assert_eq!(
+        effective_log_filter("debug,kube_client=warn"),
+        "debug,kube_client=warn,kube_runtime=off"
+    );
+    assert_eq!(
+        effective_log_filter("kube_runtime::watcher=debug"),
+        "kube_runtime::watcher=debug,kube_client=off"
+    );
+    for f in ["info", "debug,kube_client=warn"] {
+        assert!(crate::settings::check_filter_directive(&effective_log_filter(f)).is_ok());
+    }
+}

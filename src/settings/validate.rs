@@ -50,6 +50,7 @@ const RATE_WINDOW: DurationRange = millis(SECOND, HOUR, "1s..=1h");
 const BACKFILL: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
 const WARM_UP: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
 const SUMMARY: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
+const SKEW: DurationRange = millis(0, 24 * HOUR, "0s..=24h");
 const CACHE_TTL: DurationRange = millis(SECOND, 7 * 24 * HOUR, "1s..=7d");
 
 /// Builds the settings, or returns every problem found (including `problems` from the layers).
@@ -121,6 +122,12 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             "offset_file",
             dg.offset_file.clone(),
             path,
+        ),
+        max_clock_skew: v.get(
+            "dataset_generator",
+            "max_clock_skew",
+            dg.max_clock_skew,
+            |r| duration_in(r, SKEW),
         ),
     };
     let (prometheus, prometheus_queries, kubernetes) = sources(&mut v, &Settings::default());
@@ -660,6 +667,27 @@ fn filter_directive(raw: &RawValue) -> Result<String, String> {
     let s = text(raw)?;
     check_filter_directive(s)?;
     Ok(s.to_string())
+}
+
+/// Dependencies whose own logs repeat what the daemon says once per change of state: kube's
+/// client and runtime log every failed attempt against an API server (dozens of lines a minute
+/// in an outage) while the Kubernetes source logs the outage and its end.
+pub const QUIET_DEPENDENCIES: [&str; 2] = ["kube_client", "kube_runtime"];
+
+/// The filter installed for `filter` (`[logging] level` or `K8S_MONITOR_LOG`): the
+/// [`QUIET_DEPENDENCIES`] are turned off unless the filter names them (`kube_client=warn`
+/// brings them back).
+pub fn effective_log_filter(filter: &str) -> String {
+    let mut out = filter.trim().to_string();
+    for target in QUIET_DEPENDENCIES {
+        let named = filter
+            .split(',')
+            .any(|d| d.trim().split(['=', '[', ':']).next() == Some(target));
+        if !named {
+            out.push_str(&format!(",{target}=off"));
+        }
+    }
+    out
 }
 
 /// Checks a log filter (`[logging] level` or `K8S_MONITOR_LOG`). Beyond tracing's own syntax, a

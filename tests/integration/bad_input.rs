@@ -55,6 +55,8 @@ fn detect_skips_and_reports_each_bad_row_and_scores_the_good_ones() {
     let mut good: Vec<PodMetricsRow> = Vec::new();
     // (line number, expected text, reason)
     let mut expected: Vec<(usize, &str, &str)> = Vec::new();
+    // (line number, expected text) of rows kept with one field emptied.
+    let mut emptied: Vec<(usize, &str)> = Vec::new();
     for tick in 0..20i64 {
         let t = tick * 5;
         let rows = [good_row("web-1", t), good_row("web-2", t)];
@@ -72,26 +74,6 @@ fn detect_skips_and_reports_each_bad_row_and_scores_the_good_ones() {
                 line: with_field(&rows[0], 9, "abc"),
                 says: "field cpu_millicores: not a number",
                 reason: "not_a_number",
-            }),
-            3 => Some(Bad {
-                line: with_field(&rows[0], 11, "NaN"),
-                says: "field memory_bytes: not finite",
-                reason: "not_finite",
-            }),
-            4 => Some(Bad {
-                line: with_field(&rows[0], 13, "inf"),
-                says: "field net_rx_bytes_per_s: not finite",
-                reason: "not_finite",
-            }),
-            5 => Some(Bad {
-                line: with_field(&rows[0], 6, "-1"),
-                says: "field restarts: negative",
-                reason: "negative",
-            }),
-            6 => Some(Bad {
-                line: with_field(&rows[0], 9, "1e12"),
-                says: "field cpu_millicores: absurd magnitude",
-                reason: "absurd_magnitude",
             }),
             7 => Some(Bad {
                 line: with_field(&rows[0], 0, "yesterday"),
@@ -127,6 +109,24 @@ fn detect_skips_and_reports_each_bad_row_and_scores_the_good_ones() {
             lines.push(b.line);
             expected.push((lines.len(), b.says, b.reason));
         }
+        // Values that cannot be measurements: web-1's row is kept with that field empty (its
+        // state, node and other fields are worth keeping), so it stands for its good row.
+        let kept = match tick {
+            3 => Some((11, "NaN", "field memory_bytes: not finite")),
+            4 => Some((13, "inf", "field net_rx_bytes_per_s: not finite")),
+            5 => Some((6, "-1", "field restarts: negative")),
+            6 => Some((9, "1e12", "field cpu_millicores: absurd magnitude")),
+            _ => None,
+        };
+        if let Some((field, value, says)) = kept {
+            lines.push(with_field(&rows[0], field, value));
+            emptied.push((lines.len(), says));
+            let [web1, web2] = rows;
+            good.push(web1);
+            lines.push(web2.to_csv_line());
+            good.push(web2);
+            continue;
+        }
         for r in rows {
             lines.push(r.to_csv_line());
             good.push(r);
@@ -146,6 +146,18 @@ fn detect_skips_and_reports_each_bad_row_and_scores_the_good_ones() {
         let want = format!("{INPUT}:{no}: {says}");
         assert!(err.contains(&want), "stderr lacks {want:?}:\n{err}");
     }
+    for (no, says) in &emptied {
+        let want = format!("{INPUT}:{no}: {says}");
+        assert!(err.contains(&want), "stderr lacks {want:?}:\n{err}");
+        assert!(
+            err.contains("the field is read as empty, the row kept"),
+            "{err}"
+        );
+    }
+    assert!(
+        err.contains(&format!("read {} fields as empty", emptied.len())),
+        "summary lacks the emptied count:\n{err}"
+    );
     let n_bad = expected.len();
     assert!(
         err.contains(&format!("scored {} rows (", good.len())),

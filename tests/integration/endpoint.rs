@@ -87,6 +87,7 @@ fn the_endpoint_answers_health_readiness_metrics_and_the_api() {
     // its first one: rows rejected (none here), alerts and the LLM (not configured here).
     let only_once_used = [
         "k8s_monitor_rows_rejected_total",
+        "k8s_monitor_fields_emptied_total",
         "k8s_monitor_alerts_sent_total",
         "k8s_monitor_alerts_dropped_total",
         "k8s_monitor_llm_requests_total",

@@ -155,3 +155,41 @@ fn json_logs_are_one_object_per_line() {
         "{text}"
     );
 }
+
+#[test]
+fn settings_that_cannot_work_on_this_machine_stop_start_up_all_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The insights over the metrics CSV, the journal in /proc, the LLM on with no key file.
+    write_file(
+        d,
+        "clash.toml",
+        "[insights]\noutput_file = \"data/pod_metrics.csv\"\n\
+         [analysis]\nincidents_file = \"/proc/nope/incidents.jsonl\"\n\
+         [llm]\nmode = \"on\"\napi_key_file = \"no-such-key\"\n",
+    );
+    let out = run_cli(d, &["check-config", "--config", "clash.toml"]);
+    let err = out.assert_failure();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for expected in [
+        "settings that cannot work on this machine:",
+        "[insights] output_file = \"data/pod_metrics.csv\" is the same file as [collector] \
+         output_file = \"data/pod_metrics.csv\"",
+        "[analysis] incidents_file = \"/proc/nope/incidents.jsonl\" cannot be",
+        "[llm] mode = \"on\": reading the LLM API key file no-such-key failed",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+    // The daemon refuses to start on the same file, before collecting anything; so does a
+    // metrics CSV that is a directory.
+    let out = run_cli(d, &["run", "--config", "clash.toml"]);
+    assert!(out.assert_failure().contains("is the same file as"));
+    let out = run_cli(d, &["collect", "--output", "/tmp"]);
+    assert!(
+        out.assert_failure()
+            .contains("[collector] output_file = \"/tmp\" is a directory, not a file"),
+        "{}",
+        out.stderr
+    );
+    assert!(!d.join("data").exists(), "nothing was written");
+}

@@ -14,6 +14,7 @@ mod endpoint;
 mod fake_apiserver;
 mod generate;
 mod harness;
+mod hostile;
 mod intervals;
 mod kubernetes;
 mod legacy;
