@@ -4,8 +4,8 @@ use clap::Parser;
 use k8s_monitor::actors::orchestrator::{Agents, SetLogFilter};
 use k8s_monitor::cli::{Cli, Command, ConfigArgs};
 use k8s_monitor::commands;
+use k8s_monitor::service::startup_checks::{self, Writes};
 use k8s_monitor::settings::{effective_log_filter, LogFormat, Overrides};
-use k8s_monitor::startup_checks::{self, Writes};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 

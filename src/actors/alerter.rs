@@ -6,8 +6,8 @@
 use super::Shutdown;
 use crate::alerts::{alertmanager_alert, webhook_message, AlertClient, RateLimit};
 use crate::analysis::{Incident, IncidentEvent, Transition};
+use crate::service::telemetry::DaemonMetrics;
 use crate::settings::AlertsSettings;
-use crate::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use std::cell::Cell;
 use std::collections::BTreeMap;

@@ -13,8 +13,8 @@ use crate::analysis::llm_request::{evidence_document, sensitive_names, signature
 use crate::analysis::{IncidentEvent, IncidentJournal, IncidentTracker, Transition};
 use crate::features::PodKey;
 use crate::insights::PodIncident;
-use crate::live_view::LiveView;
-use crate::telemetry::DaemonMetrics;
+use crate::service::live_view::LiveView;
+use crate::service::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;

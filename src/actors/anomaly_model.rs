@@ -6,9 +6,9 @@
 
 use crate::detector::PodScore;
 use crate::features::PodKey;
-use crate::health::Progress;
 use crate::metrics_row::PodMetricsRow;
 use crate::pipeline::ScoringPipeline;
+use crate::service::health::Progress;
 use actix::prelude::*;
 
 /// Scores time-ordered rows. `replay` rows come first and only rebuild state (they were scored

@@ -7,10 +7,10 @@
 use super::csv_writer::AppendRows;
 use super::Shutdown;
 use crate::clock::Clock;
-use crate::health::{Health, SourceState};
 use crate::metrics_row::PodMetricsRow;
+use crate::service::health::{Health, SourceState};
+use crate::service::telemetry::DaemonMetrics;
 use crate::source::{MetricsSource, SourceError};
-use crate::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use futures_util::FutureExt;
 use std::panic::AssertUnwindSafe;

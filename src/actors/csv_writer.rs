@@ -7,8 +7,9 @@
 //! path instead of writing into the old file.
 
 use super::Shutdown;
+use crate::csv_input::rotated_path;
 use crate::metrics_row::{PodMetricsRow, CSV_HEADER};
-use crate::telemetry::DaemonMetrics;
+use crate::service::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -29,22 +30,71 @@ pub enum CsvWriteError {
     Append { path: String, source: io::Error },
 }
 
+/// When the CSV is rotated: past `max_file_bytes`, into `NAME.1` … `NAME.{max_files}` (the
+/// oldest removed), so the disk cannot fill. `max_file_bytes = 0` never rotates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rotation {
+    pub max_file_bytes: u64,
+    pub max_files: usize,
+}
+
+impl Rotation {
+    pub const NEVER: Rotation = Rotation {
+        max_file_bytes: 0,
+        max_files: 0,
+    };
+}
+
 /// The file side of the writer, separate from the actor so it can be tested directly.
 pub struct CsvAppender {
     path: PathBuf,
     file: Option<(File, u64, u64)>,
     buf: String,
     pub rows_written: u64,
+    rotation: Rotation,
 }
 
 impl CsvAppender {
     pub fn new(path: &Path) -> CsvAppender {
+        CsvAppender::rotating(path, Rotation::NEVER)
+    }
+
+    pub fn rotating(path: &Path, rotation: Rotation) -> CsvAppender {
         CsvAppender {
             path: path.to_path_buf(),
             file: None,
             buf: String::new(),
             rows_written: 0,
+            rotation,
         }
+    }
+
+    /// Moves the full file to `NAME.1` (shifting older ones, removing the oldest beyond
+    /// `max_files`) so the next append starts a new file. The tailer holds the old file open
+    /// and drains it before it switches, so no row is lost; a restart in between resumes in
+    /// `NAME.1` (see `CsvTail`).
+    fn rotate(&mut self) -> io::Result<()> {
+        let keep = self.rotation.max_files.max(1);
+        // The oldest kept one goes, and any beyond it (max_files may have been lowered).
+        let mut k = keep;
+        while fs::remove_file(rotated_path(&self.path, k)).is_ok() {
+            k += 1;
+        }
+        for k in (1..keep).rev() {
+            let from = rotated_path(&self.path, k);
+            if from.exists() {
+                fs::rename(&from, rotated_path(&self.path, k + 1))?;
+            }
+        }
+        fs::rename(&self.path, rotated_path(&self.path, 1))?;
+        self.file = None;
+        tracing::info!(
+            path = %self.path.display(),
+            rotated_to = %rotated_path(&self.path, 1).display(),
+            kept = keep,
+            "metrics CSV rotated"
+        );
+        Ok(())
     }
 
     /// Appends rows durably (written and fsynced when this returns Ok).
@@ -54,16 +104,29 @@ impl CsvAppender {
             path: path.clone(),
             source,
         };
-        if self.reopen_needed() {
-            self.file = Some(open_for_append(&self.path).map_err(open_err)?);
-        }
-        let Some((file, _, _)) = self.file.as_mut() else {
-            unreachable!("opened above")
-        };
         self.buf.clear();
         for r in rows {
             r.write_csv_line(&mut self.buf);
         }
+        if self.reopen_needed() {
+            self.file = Some(open_for_append(&self.path).map_err(open_err)?);
+        }
+        // A file with rows that this batch would take past the limit is rotated first.
+        if let Some((file, _, _)) = &self.file {
+            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let header = CSV_HEADER.len() as u64 + 1;
+            let limit = self.rotation.max_file_bytes;
+            if limit > 0 && len > header && len + self.buf.len() as u64 > limit {
+                self.rotate().map_err(|source| CsvWriteError::Open {
+                    path: path.clone(),
+                    source,
+                })?;
+                self.file = Some(open_for_append(&self.path).map_err(open_err)?);
+            }
+        }
+        let Some((file, _, _)) = self.file.as_mut() else {
+            unreachable!("opened above")
+        };
         let res = file
             .write_all(self.buf.as_bytes())
             .and_then(|_| file.sync_data());
@@ -142,12 +205,12 @@ pub struct CsvWriter {
 }
 
 impl CsvWriter {
-    pub fn new(path: &Path, metrics: Arc<DaemonMetrics>) -> CsvWriter {
+    pub fn new(path: &Path, rotation: Rotation, metrics: Arc<DaemonMetrics>) -> CsvWriter {
         metrics.actor_known("csv_writer");
         metrics.file_known("csv");
         CsvWriter {
             metrics,
-            appender: CsvAppender::new(path),
+            appender: CsvAppender::rotating(path, rotation),
             failing: false,
         }
     }
@@ -248,5 +311,99 @@ mod tests {
         CsvAppender::new(&p).append(&[row(1)]).unwrap();
         assert!(fs::read_to_string(&p).unwrap().starts_with(CSV_HEADER));
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    /// The data lines (not headers) read by `tail` until it has nothing more, and whether each
+    /// was flagged as processed before a restart.
+    fn drain(tail: &mut crate::csv_input::CsvTail) -> Vec<(String, bool)> {
+        let mut out = Vec::new();
+        loop {
+            let batch = tail.poll().unwrap();
+            if batch.is_empty() {
+                return out;
+            }
+            out.extend(batch.lines().map(|l| (l.text.clone(), l.already_processed)));
+        }
+    }
+
+    fn line(i: i64) -> String {
+        let mut s = String::new();
+        row(i).write_csv_line(&mut s);
+        s.trim_end().to_string()
+    }
+
+    #[test]
+    fn rotation_keeps_max_files_and_the_tailer_reads_every_row_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.csv");
+        let rotation = Rotation {
+            max_file_bytes: 1200,
+            max_files: 2,
+        };
+        let mut a = CsvAppender::rotating(&p, rotation);
+        let mut tail = crate::csv_input::CsvTail::open(&p, None);
+        let mut read = Vec::new();
+        for i in 0..60 {
+            a.append(&[row(2 * i), row(2 * i + 1)]).unwrap();
+            // The reader keeps up only every third batch: rotations happen in between.
+            if i % 3 == 0 {
+                read.extend(drain(&mut tail));
+            }
+        }
+        read.extend(drain(&mut tail));
+        let texts: Vec<String> = read.iter().map(|(t, _)| t.clone()).collect();
+        let want: Vec<String> = (0..120).map(line).collect();
+        assert_eq!(texts, want, "every row once, in order");
+        // At most max_files rotated files, each within the limit, each with the header.
+        assert!(crate::csv_input::rotated_path(&p, 2).exists());
+        assert!(!crate::csv_input::rotated_path(&p, 3).exists());
+        for f in [p.clone(), crate::csv_input::rotated_path(&p, 1)] {
+            let text = std::fs::read_to_string(&f).unwrap();
+            assert!(
+                text.len() as u64 <= rotation.max_file_bytes,
+                "{}",
+                f.display()
+            );
+            assert_eq!(text.lines().next(), Some(CSV_HEADER));
+        }
+    }
+
+    #[test]
+    fn a_restart_between_a_rotation_and_the_reader_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.csv");
+        let rotation = Rotation {
+            max_file_bytes: 1200,
+            max_files: 3,
+        };
+        let mut a = CsvAppender::rotating(&p, rotation);
+        a.append(&[row(0), row(1)]).unwrap();
+        let mut tail = crate::csv_input::CsvTail::open(&p, None);
+        let first = drain(&mut tail);
+        assert_eq!(first.len(), 2);
+        // The reader stops here (its position saved); the writer goes on and rotates.
+        let saved = tail.position();
+        drop(tail);
+        let mut i = 2;
+        while !crate::csv_input::rotated_path(&p, 1).exists() {
+            a.append(&[row(i)]).unwrap();
+            i += 1;
+        }
+        a.append(&[row(i)]).unwrap();
+        // Restarted: the rows scored before come back as history, the rest once, in order.
+        let mut tail = crate::csv_input::CsvTail::open_with_history(&p, saved);
+        let read = drain(&mut tail);
+        let history: Vec<&str> = read
+            .iter()
+            .filter(|(_, old)| *old)
+            .map(|(t, _)| t.as_str())
+            .collect();
+        let new: Vec<String> = read
+            .iter()
+            .filter(|(_, old)| !*old)
+            .map(|(t, _)| t.clone())
+            .collect();
+        assert_eq!(history, [line(0), line(1)]);
+        assert_eq!(new, (2..=i).map(line).collect::<Vec<_>>());
     }
 }

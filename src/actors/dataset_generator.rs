@@ -15,8 +15,8 @@ use crate::csv_input::{
     RowParser, TailEvent, TailPosition, Tailed,
 };
 use crate::metrics_row::PodMetricsRow;
+use crate::service::telemetry::DaemonMetrics;
 use crate::settings::Settings;
-use crate::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use std::path::PathBuf;
 use std::sync::Arc;

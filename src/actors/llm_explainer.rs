@@ -3,7 +3,7 @@
 //! this actor's arbiter, bounded in concurrency and rate by the explainer itself.
 
 use crate::llm::{ExplainError, Explanation, LlmExplainer, NameKind};
-use crate::telemetry::DaemonMetrics;
+use crate::service::telemetry::DaemonMetrics;
 use actix::prelude::*;
 use std::sync::Arc;
 

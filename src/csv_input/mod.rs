@@ -33,7 +33,8 @@ pub use read_all::{lossy_lines, read_all_rows, ReadCsvError};
 pub use row_error::{RowError, RowErrorKind};
 pub use row_parser::{FutureLimit, RowParser};
 pub use tail::{
-    CsvTail, Line, TailBatch, TailEvent, Tailed, DEFAULT_MAX_BATCH_BYTES, MAX_LINE_BYTES,
+    rotated_path, CsvTail, Line, TailBatch, TailEvent, Tailed, DEFAULT_MAX_BATCH_BYTES,
+    MAX_LINE_BYTES,
 };
 pub use tail_position::{
     load_position, save_position, LoadPositionError, SavePositionError, TailPosition,

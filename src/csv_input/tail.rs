@@ -28,6 +28,13 @@ use std::fs::{self, File};
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+/// `NAME.k`, the k-th newest rotated file of `path` (the CSV writer's rotation scheme).
+pub fn rotated_path(path: &Path, k: usize) -> PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(format!(".{k}"));
+    PathBuf::from(name)
+}
+
 /// Lines longer than this (without their newline) are skipped.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 /// Default cap on the bytes one [`CsvTail::poll`] reads.
@@ -284,9 +291,29 @@ impl CsvTail {
         self.replay_until = None;
     }
 
-    /// Opens the file if it exists, applying a pending resume position.
+    /// Opens the file if it exists, applying a pending resume position. When the saved
+    /// position is in the file rotated to `NAME.1` since (a stop between the writer's rotation
+    /// and the reader's switch), that file is opened to be drained first: the next poll sees
+    /// the path name another file and switches, as after a live rotation.
     fn try_open(&mut self, batch: &mut TailBatch) -> io::Result<()> {
-        let file = match File::open(&self.path) {
+        let rotated = self.resume.as_ref().and_then(|saved| {
+            let here = fs::metadata(&self.path).ok().map(|m| file_id(&m));
+            let saved_id = FileId {
+                dev: saved.dev,
+                inode: saved.inode,
+            };
+            let moved = saved.offset > 0 && here != Some(saved_id);
+            let candidate = rotated_path(&self.path, 1);
+            (moved && fs::metadata(&candidate).ok().map(|m| file_id(&m)) == Some(saved_id))
+                .then_some(candidate)
+        });
+        if let Some(path) = &rotated {
+            tracing::info!(
+                path = %path.display(),
+                "resuming in the rotated file before reading the new one"
+            );
+        }
+        let file = match File::open(rotated.as_deref().unwrap_or(&self.path)) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
             Err(e) => return Err(e),

@@ -119,6 +119,10 @@ pub struct CollectorSettings {
     pub prometheus_url: String,
     /// A DNS-1123 namespace name, or `"all"` for every namespace.
     pub namespace: String,
+    /// The CSV is rotated past this many bytes; 0 never rotates.
+    pub max_file_bytes: u64,
+    /// Rotated files kept (`NAME.1` … `NAME.n`).
+    pub max_files: usize,
 }
 
 /// `[simulator]`: the built-in simulated cluster.
@@ -257,6 +261,8 @@ impl Default for Settings {
                 output_file: PathBuf::from("data/pod_metrics.csv"),
                 prometheus_url: "http://localhost:8082".to_string(),
                 namespace: "monitoring".to_string(),
+                max_file_bytes: 64 << 20,
+                max_files: 8,
             },
             simulator: SimulatorSection {
                 pods: 50,
@@ -354,6 +360,8 @@ impl fmt::Display for Settings {
         writeln!(f, "output_file = {}", path(&c.output_file))?;
         writeln!(f, "prometheus_url = {}", string(&c.prometheus_url))?;
         writeln!(f, "namespace = {}", string(&c.namespace))?;
+        writeln!(f, "max_file_bytes = {}", c.max_file_bytes)?;
+        writeln!(f, "max_files = {}", c.max_files)?;
         writeln!(f, "\n[simulator]")?;
         writeln!(f, "pods = {}", s.pods)?;
         writeln!(f, "seed = {}", s.seed)?;

@@ -14,6 +14,14 @@ pub const RESTART_ONLY: &[((&str, &str), &str)] = &[
         "the CSV is written and tailed",
     ),
     (
+        ("collector", "max_file_bytes"),
+        "the CSV writer is set up with it",
+    ),
+    (
+        ("collector", "max_files"),
+        "the CSV writer is set up with it",
+    ),
+    (
         ("dataset_generator", "offset_file"),
         "the read position is kept there",
     ),
@@ -115,6 +123,8 @@ pub fn plan(running: &Settings, loaded: &Settings) -> ReloadPlan {
 pub fn running_after(loaded: &Settings, running: &Settings) -> Settings {
     let mut s = loaded.clone();
     s.collector.output_file = running.collector.output_file.clone();
+    s.collector.max_file_bytes = running.collector.max_file_bytes;
+    s.collector.max_files = running.collector.max_files;
     s.dataset_generator.offset_file = running.dataset_generator.offset_file.clone();
     s.dataset_generator.evict_after = running.dataset_generator.evict_after;
     s.anomaly_model.warm_up = running.anomaly_model.warm_up;
@@ -178,6 +188,8 @@ mod tests {
         // Change every restart-only key: none of them may leak into the running settings.
         let mut loaded = running.clone();
         loaded.collector.output_file = "x.csv".into();
+        loaded.collector.max_file_bytes = 1;
+        loaded.collector.max_files = 2;
         loaded.dataset_generator.offset_file = "x.json".into();
         loaded.dataset_generator.evict_after = Duration::from_secs(999);
         loaded.anomaly_model.warm_up = Duration::from_secs(1);

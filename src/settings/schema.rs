@@ -16,6 +16,8 @@ pub(crate) const SECTIONS: &[(&str, &[&str])] = &[
             "output_file",
             "prometheus_url",
             "namespace",
+            "max_file_bytes",
+            "max_files",
         ],
     ),
     (

@@ -185,7 +185,8 @@ fn unknown_key_in_file_names_line_and_allowed_keys() {
     assert!(
         msg.ends_with(
             "agents.toml:3: unknown key `generator_intervl` in [collector]; allowed keys: \
-             source, generator_interval, output_file, prometheus_url, namespace"
+             source, generator_interval, output_file, prometheus_url, namespace, max_file_bytes, \
+             max_files"
         ),
         "{msg}"
     );
@@ -239,7 +240,7 @@ fn unknown_env_vars_are_errors_naming_the_variable() {
         msgs[0],
         "environment variable K8S_MONITOR_COLLECTOR__GENERATOR_INTERVL: unknown key \
          `GENERATOR_INTERVL` in [collector]; allowed keys: SOURCE, GENERATOR_INTERVAL, \
-         OUTPUT_FILE, PROMETHEUS_URL, NAMESPACE"
+         OUTPUT_FILE, PROMETHEUS_URL, NAMESPACE, MAX_FILE_BYTES, MAX_FILES"
     );
     assert!(
         msgs[1].starts_with(

@@ -79,6 +79,15 @@ pub(crate) fn validate(layers: &Layers, problems: Vec<Problem>) -> Result<Settin
             d.collector.namespace.clone(),
             namespace,
         ),
+        max_file_bytes: v.get(
+            "collector",
+            "max_file_bytes",
+            d.collector.max_file_bytes,
+            |r| integer(r, 0, 1 << 40),
+        ),
+        max_files: v.get("collector", "max_files", d.collector.max_files, |r| {
+            count(r, 1, 1000)
+        }),
     };
     let simulator = SimulatorSection {
         pods: v.get("simulator", "pods", d.simulator.pods, |r| {

@@ -26,5 +26,6 @@ mod nab_eval;
 mod prometheus;
 mod reload;
 mod restart;
+mod rotation;
 mod settings;
 mod simulate;

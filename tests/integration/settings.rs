@@ -78,7 +78,8 @@ fn unknown_key_in_the_file_names_file_line_key_and_allowed_keys() {
     assert!(
         err.contains(
             "agents.toml:3: unknown key `genrator_interval` in [collector]; allowed keys: \
-             source, generator_interval, output_file, prometheus_url, namespace"
+             source, generator_interval, output_file, prometheus_url, namespace, max_file_bytes, \
+             max_files"
         ),
         "{err}"
     );

@@ -9,9 +9,9 @@
 
 pub mod routes;
 
-use crate::health::Health;
-use crate::live_view::LiveView;
-use crate::telemetry::DaemonMetrics;
+use crate::service::health::Health;
+use crate::service::live_view::LiveView;
+use crate::service::telemetry::DaemonMetrics;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
