@@ -218,6 +218,25 @@ fn readiness_follows_the_source_and_a_real_prometheus_scrapes_the_metrics() {
             .then_some(())
     });
 
+    // A reload that changes the source's settings rebuilds the source in place: collection
+    // and readiness go on.
+    std::fs::write(
+        dir.join("agents.toml"),
+        "[prometheus]\nrate_window = \"1m\"\n",
+    )
+    .unwrap();
+    daemon.send_signal("HUP");
+    wait_until(LIMIT, "the source rebuilt by the reload", || {
+        daemon.assert_alive();
+        let log = daemon.log_text();
+        (log.contains("applied=prometheus.rate_window")
+            && log.contains("collecting from the reloaded source"))
+        .then_some(())
+    });
+    wait_until(LIMIT, "/readyz 200 on the rebuilt source", || {
+        (http_get(&endpoint, "/readyz")?.0 == 200).then_some(())
+    });
+
     // Prometheus goes away: not ready again, still alive.
     prometheus.terminate(LIMIT);
     let (status, body) = wait_until(LIMIT, "/readyz to fail again", || {
