@@ -494,6 +494,44 @@ mod tests {
         all
     }
 
+    #[test]
+    fn a_reloaded_threshold_applies_from_the_next_tick_with_the_state_kept() {
+        let mut fb = FeatureBuilder::new(SignalSettings::default(), Duration::from_secs(300));
+        let mut scorer = StatisticalEnsemble::new(StatisticalSettings::default());
+        let mut last = Vec::new();
+        for t in 0..60 {
+            if t == 30 {
+                // A threshold above what the crash loop scores: it no longer pages.
+                scorer.set_alert_threshold(0.999);
+            }
+            let rows: Vec<_> = PODS
+                .iter()
+                .map(|p| {
+                    let mut r = healthy(t, p, 1.0);
+                    if *p == PODS[2] {
+                        r.reason = Some("CrashLoopBackOff".into());
+                        r.restarts = Some((t / 6) as u32);
+                        r.ready_containers = Some(0);
+                    }
+                    r
+                })
+                .collect();
+            let scores = scorer.score(&fb.tick(&rows).unwrap());
+            if t == 29 {
+                assert!(scores[2].is_anomaly, "pages at 0.7: {:?}", scores[2]);
+            }
+            last = scores;
+        }
+        let crash = &last[2];
+        assert!(!crash.is_anomaly, "{crash:?}");
+        assert!(crash.anomaly_probability < 0.999 && crash.anomaly_probability >= 0.7);
+        assert_eq!(
+            crash.anomaly_type,
+            Some(AnomalyType::CrashLoop),
+            "the state (the crash loop seen) is kept"
+        );
+    }
+
     /// After 30 minutes of calm (ticks 0..360), a change.
     const CHANGE_AT: i64 = 360;
 
