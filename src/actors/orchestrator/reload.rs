@@ -281,6 +281,19 @@ impl Handler<Reload> for Orchestrator {
             }
         };
         let plan = settings_reload::plan(&self.running, &loaded);
+        // An LLM the new settings turn on but cannot reach (no usable key) stops the reload,
+        // as it stops start-up.
+        if plan.touches("llm") {
+            let env = std::env::vars().collect();
+            if let Err(e) = crate::llm::LlmActivation::from_settings(&loaded.llm, &env) {
+                tracing::error!(
+                    trigger,
+                    "reload rejected, running on with the settings in use: [llm]: {e}"
+                );
+                self.metrics.reload(false);
+                return done;
+            }
+        }
         let loaded = settings_reload::running_after(&loaded, &self.running);
         let source_changed = plan.applied.iter().any(|k| {
             let (section, key) = k.split_once('.').unwrap_or_default();
