@@ -4,9 +4,8 @@
 use super::line_split::Fields;
 use super::row_error::RowErrorKind;
 use super::validate::{
-    count, gauge, identity, measured, name, phase, ready_within_total, text, timestamp_rfc3339,
-    Emptied, NameRule, MAX_BYTES, MAX_BYTES_PER_S, MAX_CONTAINERS, MAX_CPU_MILLICORES,
-    MAX_ERRORS_PER_S, MAX_RESTARTS,
+    count, count_max, gauge, gauge_max, identity, measured, name, phase, ready_within_total, text,
+    timestamp_rfc3339, Emptied, NameRule,
 };
 use crate::metrics_row::{PodMetricsRow, CSV_COLUMNS};
 
@@ -25,45 +24,33 @@ pub(crate) fn row_from_fields(
     row.node = name("node", at(3), NameRule::Subdomain)?.to_string();
     row.phase = phase("phase", at(4))?;
     row.reason = text(at(5));
-    row.restarts = measured(count("restarts", at(6), MAX_RESTARTS), emptied)?;
-    row.ready_containers = measured(count("ready_containers", at(7), MAX_CONTAINERS), emptied)?;
-    row.total_containers = measured(count("total_containers", at(8), MAX_CONTAINERS), emptied)?;
+    // Measured values: one that cannot be a measurement empties its field (the row is kept).
+    let mut count_at = |i: usize| {
+        let field = CSV_COLUMNS[i];
+        measured(count(field, at(i), count_max(field)), emptied)
+    };
+    row.restarts = count_at(6)?;
+    row.ready_containers = count_at(7)?;
+    row.total_containers = count_at(8)?;
     ready_within_total(
         "ready_containers",
         row.ready_containers,
         row.total_containers,
     )?;
-    row.cpu_millicores = measured(gauge("cpu_millicores", at(9), MAX_CPU_MILLICORES), emptied)?;
-    row.cpu_limit_millicores = measured(
-        gauge("cpu_limit_millicores", at(10), MAX_CPU_MILLICORES),
-        emptied,
-    )?;
-    row.memory_bytes = measured(gauge("memory_bytes", at(11), MAX_BYTES), emptied)?;
-    row.memory_limit_bytes = measured(gauge("memory_limit_bytes", at(12), MAX_BYTES), emptied)?;
-    row.net_rx_bytes_per_s = measured(
-        gauge("net_rx_bytes_per_s", at(13), MAX_BYTES_PER_S),
-        emptied,
-    )?;
-    row.net_tx_bytes_per_s = measured(
-        gauge("net_tx_bytes_per_s", at(14), MAX_BYTES_PER_S),
-        emptied,
-    )?;
-    row.net_rx_errors_per_s = measured(
-        gauge("net_rx_errors_per_s", at(15), MAX_ERRORS_PER_S),
-        emptied,
-    )?;
-    row.net_tx_errors_per_s = measured(
-        gauge("net_tx_errors_per_s", at(16), MAX_ERRORS_PER_S),
-        emptied,
-    )?;
-    row.fs_read_bytes_per_s = measured(
-        gauge("fs_read_bytes_per_s", at(17), MAX_BYTES_PER_S),
-        emptied,
-    )?;
-    row.fs_write_bytes_per_s = measured(
-        gauge("fs_write_bytes_per_s", at(18), MAX_BYTES_PER_S),
-        emptied,
-    )?;
+    let mut gauge_at = |i: usize| {
+        let field = CSV_COLUMNS[i];
+        measured(gauge(field, at(i), gauge_max(field)), emptied)
+    };
+    row.cpu_millicores = gauge_at(9)?;
+    row.cpu_limit_millicores = gauge_at(10)?;
+    row.memory_bytes = gauge_at(11)?;
+    row.memory_limit_bytes = gauge_at(12)?;
+    row.net_rx_bytes_per_s = gauge_at(13)?;
+    row.net_tx_bytes_per_s = gauge_at(14)?;
+    row.net_rx_errors_per_s = gauge_at(15)?;
+    row.net_tx_errors_per_s = gauge_at(16)?;
+    row.fs_read_bytes_per_s = gauge_at(17)?;
+    row.fs_write_bytes_per_s = gauge_at(18)?;
     row.event_reason = text(at(19));
     row.event_type = text(at(20));
     row.event_message = text(at(21));

@@ -30,6 +30,25 @@ pub const MAX_ERRORS_PER_S: f64 = 1e9;
 pub const MAX_RESTARTS: u32 = 1_000_000;
 pub const MAX_CONTAINERS: u32 = 1_000;
 
+/// The bound of each measured gauge of the canonical layout: one table for the reader
+/// (`canonical.rs`) and the writer's [`clear_unmeasurable`].
+pub(crate) fn gauge_max(field: &str) -> f64 {
+    match field {
+        "cpu_millicores" | "cpu_limit_millicores" => MAX_CPU_MILLICORES,
+        "memory_bytes" | "memory_limit_bytes" => MAX_BYTES,
+        "net_rx_errors_per_s" | "net_tx_errors_per_s" => MAX_ERRORS_PER_S,
+        _ => MAX_BYTES_PER_S,
+    }
+}
+
+/// The bound of each count of the canonical layout.
+pub(crate) fn count_max(field: &str) -> u32 {
+    match field {
+        "restarts" => MAX_RESTARTS,
+        _ => MAX_CONTAINERS,
+    }
+}
+
 /// Fields emptied while reading one row, each with its reason (a [`RowErrorKind`] that did
 /// not refuse the row).
 pub type Emptied = Vec<RowErrorKind>;
@@ -101,58 +120,27 @@ fn check_gauge(field: &'static str, v: f64, max: f64, shown: &str) -> Result<f64
 /// collector writes is then exactly what the reader keeps. The fields emptied, with why.
 pub fn clear_unmeasurable(row: &mut crate::metrics_row::PodMetricsRow) -> Emptied {
     let mut emptied = Vec::new();
-    let mut gauge = |field: &'static str, value: &mut Option<f64>, max: f64| {
+    let mut gauge = |field: &'static str, value: &mut Option<f64>| {
         if let Some(v) = *value {
-            if let Err(kind) = check_gauge(field, v, max, &v.to_string()) {
+            if let Err(kind) = check_gauge(field, v, gauge_max(field), &v.to_string()) {
                 *value = None;
                 emptied.push(kind);
             }
         }
     };
-    gauge(
-        "cpu_millicores",
-        &mut row.cpu_millicores,
-        MAX_CPU_MILLICORES,
-    );
-    gauge(
-        "cpu_limit_millicores",
-        &mut row.cpu_limit_millicores,
-        MAX_CPU_MILLICORES,
-    );
-    gauge("memory_bytes", &mut row.memory_bytes, MAX_BYTES);
-    gauge("memory_limit_bytes", &mut row.memory_limit_bytes, MAX_BYTES);
-    gauge(
-        "net_rx_bytes_per_s",
-        &mut row.net_rx_bytes_per_s,
-        MAX_BYTES_PER_S,
-    );
-    gauge(
-        "net_tx_bytes_per_s",
-        &mut row.net_tx_bytes_per_s,
-        MAX_BYTES_PER_S,
-    );
-    gauge(
-        "net_rx_errors_per_s",
-        &mut row.net_rx_errors_per_s,
-        MAX_ERRORS_PER_S,
-    );
-    gauge(
-        "net_tx_errors_per_s",
-        &mut row.net_tx_errors_per_s,
-        MAX_ERRORS_PER_S,
-    );
-    gauge(
-        "fs_read_bytes_per_s",
-        &mut row.fs_read_bytes_per_s,
-        MAX_BYTES_PER_S,
-    );
-    gauge(
-        "fs_write_bytes_per_s",
-        &mut row.fs_write_bytes_per_s,
-        MAX_BYTES_PER_S,
-    );
-    let mut count = |field: &'static str, value: &mut Option<u32>, max: u32| {
+    gauge("cpu_millicores", &mut row.cpu_millicores);
+    gauge("cpu_limit_millicores", &mut row.cpu_limit_millicores);
+    gauge("memory_bytes", &mut row.memory_bytes);
+    gauge("memory_limit_bytes", &mut row.memory_limit_bytes);
+    gauge("net_rx_bytes_per_s", &mut row.net_rx_bytes_per_s);
+    gauge("net_tx_bytes_per_s", &mut row.net_tx_bytes_per_s);
+    gauge("net_rx_errors_per_s", &mut row.net_rx_errors_per_s);
+    gauge("net_tx_errors_per_s", &mut row.net_tx_errors_per_s);
+    gauge("fs_read_bytes_per_s", &mut row.fs_read_bytes_per_s);
+    gauge("fs_write_bytes_per_s", &mut row.fs_write_bytes_per_s);
+    let mut count = |field: &'static str, value: &mut Option<u32>| {
         if let Some(v) = *value {
+            let max = count_max(field);
             if v > max {
                 *value = None;
                 emptied.push(RowErrorKind::OutOfRange {
@@ -163,17 +151,9 @@ pub fn clear_unmeasurable(row: &mut crate::metrics_row::PodMetricsRow) -> Emptie
             }
         }
     };
-    count("restarts", &mut row.restarts, MAX_RESTARTS);
-    count(
-        "ready_containers",
-        &mut row.ready_containers,
-        MAX_CONTAINERS,
-    );
-    count(
-        "total_containers",
-        &mut row.total_containers,
-        MAX_CONTAINERS,
-    );
+    count("restarts", &mut row.restarts);
+    count("ready_containers", &mut row.ready_containers);
+    count("total_containers", &mut row.total_containers);
     emptied
 }
 
