@@ -126,6 +126,9 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
             kubectl(&["-n", &ns[..], "rollout", "undo", &res[..]]),
         )
     };
+    // `kubectl set resources` on the owner's main container, with one `--limits=…`.
+    let set_limit =
+        |limits: &str| kubectl(&["-n", &ns[..], "set", "resources", &res[..], "-c", c, limits]);
     let events = || {
         look(
             "list the pod's events",
@@ -189,16 +192,7 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
             if let (Some(limit), true) = (raised_memory_limit(ctx), workload.has_template()) {
                 steps.push(act(
                     &format!("raise the memory limit to {limit}Mi (1.5x what it needed)"),
-                    kubectl(&[
-                        "-n",
-                        &ns[..],
-                        "set",
-                        "resources",
-                        &res[..],
-                        "-c",
-                        c,
-                        &format!("--limits=memory={limit}Mi"),
-                    ]),
+                    set_limit(&format!("--limits=memory={limit}Mi")),
                 ));
             }
             (
@@ -217,16 +211,7 @@ pub fn explain(kind: AnomalyType, workload: &Workload, pod: &str, ctx: &PodConte
             if let (Some(limit), true) = (raised_cpu_limit(ctx), workload.has_template()) {
                 steps.push(act(
                     &format!("raise the CPU limit to {limit}m (1.5x)"),
-                    kubectl(&[
-                        "-n",
-                        &ns[..],
-                        "set",
-                        "resources",
-                        &res[..],
-                        "-c",
-                        c,
-                        &format!("--limits=cpu={limit}m"),
-                    ]),
+                    set_limit(&format!("--limits=cpu={limit}m")),
                 ));
             }
             if workload.has_template() {
