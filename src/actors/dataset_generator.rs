@@ -159,6 +159,8 @@ impl DatasetGenerator {
     /// Reads everything appended since the last read.
     fn read_new(&mut self) {
         let file = self.opts.csv_path.display().to_string();
+        // Counted once per read, not per row: the counter is shared with every scrape.
+        let mut ingested = 0;
         let limit = FutureLimit {
             now: self.clock.now(),
             skew: self.opts.max_clock_skew,
@@ -171,6 +173,7 @@ impl DatasetGenerator {
                 Ok(b) => b,
                 Err(e) => {
                     tracing::warn!(file = %file, error = %e, "reading the metrics CSV failed; retrying");
+                    self.metrics.rows_ingested(ingested);
                     return;
                 }
             };
@@ -221,7 +224,7 @@ impl DatasetGenerator {
                         match result {
                             Ok(row) if line.already_processed => self.replay.push(row),
                             Ok(row) => {
-                                self.metrics.rows_ingested(1);
+                                ingested += 1;
                                 self.pending.push(row);
                                 match self.pending_lines.last_mut() {
                                     Some(r) if !self.new_file_started => {
@@ -258,6 +261,7 @@ impl DatasetGenerator {
                 break;
             }
         }
+        self.metrics.rows_ingested(ingested);
         self.read_position = Some(self.tail.position());
         self.log_stats_every_minute();
     }
