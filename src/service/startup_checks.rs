@@ -2,6 +2,7 @@
 //! starts (and by `check-config`), every one of them listed at once:
 //! - an output file that is another output or an input of the daemon (the metrics CSV
 //!   overwritten by the insights, say), compared after resolving the paths;
+//! - an output file that is one of the names the CSV's rotation moves files to;
 //! - an output file that is a directory, or whose directory cannot be created or written;
 //! - an LLM turned `on` whose key cannot be had.
 //!
@@ -89,6 +90,20 @@ pub fn check(
                      overwrite what it reads",
                     path.display().to_string(),
                     input_path.display().to_string()
+                ));
+            }
+        }
+        // The names the CSV's rotation moves files to are the daemon's too.
+        if i > 0 && s.collector.max_file_bytes > 0 {
+            let csv = &s.collector.output_file;
+            let rotated = (1..=s.collector.max_files)
+                .find(|&k| *at == resolve(cwd, &crate::csv_input::rotated_path(csv, k)));
+            if let Some(k) = rotated {
+                problems.push(format!(
+                    "{key} = {:?} is where the metrics CSV is rotated to ({}.{k}): the \
+                     rotation would overwrite it",
+                    path.display().to_string(),
+                    csv.display()
                 ));
             }
         }
@@ -223,6 +238,15 @@ mod tests {
         assert!(found.iter().any(|p| p.starts_with(
             "[dataset_generator] offset_file = \"/proc/nope/offset.json\" cannot be"
         )));
+
+        let mut s = Settings::default();
+        s.insights.output_file = "data/pod_metrics.csv.3".into();
+        let found = problems(&s, d);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        assert!(
+            found[0].contains("is where the metrics CSV is rotated to"),
+            "{found:#?}"
+        );
 
         let mut s = Settings::default();
         s.collector.output_file = d.to_path_buf();
